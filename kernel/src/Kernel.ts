@@ -1,0 +1,87 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { ApiTokenService } from './auth/ApiTokenService.js';
+import { Authenticator } from './auth/Authenticator.js';
+import { CredentialCache } from './auth/CredentialCache.js';
+import { FirstAdminSetup } from './auth/FirstAdminSetup.js';
+import { PasswordHasher } from './auth/PasswordHasher.js';
+import { AuditLog } from './audit/AuditLog.js';
+import { Authorizer } from './authz/Authorizer.js';
+import { ClassificationRegistry } from './authz/ClassificationRegistry.js';
+import { KERNEL_CLASSIFICATIONS } from './authz/kernelClassifications.js';
+import { CONFIG, type CinatraConfig } from './config/CinatraConfig.js';
+import { DATABASE, type Database } from './database/Database.js';
+import { migrateLatest, type MigrationSet } from './database/migrations.js';
+import { kernelMigrations } from './database/migrations/index.js';
+import { openDatabase } from './database/openDatabase.js';
+import { createLogger, LOGGER, type Logger } from './logging/Logger.js';
+import { OrganizationDirectory } from './scopes/OrganizationDirectory.js';
+import { UserDirectory } from './scopes/UserDirectory.js';
+
+export interface KernelOptions {
+  logger?: Logger;
+  /** Migrations of packages built on the kernel, applied after the kernel's own. */
+  migrations?: MigrationSet[];
+  /** Apply pending migrations while starting (default true; `cinatra migrate` does it explicitly). */
+  migrate?: boolean;
+}
+
+/** One running kernel: its own DI container, database pool and services. */
+export interface Kernel {
+  readonly config: CinatraConfig;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly container: DependencyContainer;
+  resolve<T>(token: InjectionToken<T>): T;
+  close(): Promise<void>;
+}
+
+const SINGLETONS = [
+  ClassificationRegistry,
+  AuditLog,
+  Authorizer,
+  PasswordHasher,
+  CredentialCache,
+  Authenticator,
+  ApiTokenService,
+  UserDirectory,
+  OrganizationDirectory,
+  FirstAdminSetup,
+] as const;
+
+export async function createKernel(config: CinatraConfig, options: KernelOptions = {}): Promise<Kernel> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = await openDatabase(config, logger);
+  try {
+    if (options.migrate !== false) {
+      const applied = await migrateLatest(db.knex, [kernelMigrations, ...(options.migrations ?? [])]);
+      if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  // A child container per kernel keeps two kernels in one process (tests, benchmarks) apart.
+  const container = rootContainer.createChildContainer();
+  container.register(CONFIG, { useValue: config });
+  container.register(LOGGER, { useValue: logger });
+  container.register(DATABASE, { useValue: db });
+  for (const service of SINGLETONS) container.registerSingleton(service as new (...args: never[]) => unknown);
+  container.resolve(ClassificationRegistry).register(...KERNEL_CLASSIFICATIONS);
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    db,
+    container,
+    resolve: (token) => container.resolve(token),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await container.resolve(AuditLog).flush();
+      await db.close();
+    },
+  };
+}

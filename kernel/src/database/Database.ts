@@ -1,0 +1,22 @@
+import type { InjectionToken } from 'tsyringe';
+import type { Knex } from 'knex';
+
+/** The instance's Postgres database: one knex pool, shared by every kernel service. */
+export interface Database {
+  readonly knex: Knex;
+  /** Connection URL with the password removed, for logs and `cinatra doctor`. */
+  readonly displayUrl: string;
+  /** Whether the platform started this Postgres itself from the data directory. */
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export const DATABASE: InjectionToken<Database> = Symbol.for('cinatra.Database');
+
+/** Postgres error codes the kernel turns into problem responses. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+export function isPgError(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+
+export * from './errors/KernelError.js';
+export * from './config/CinatraConfig.js';
+export * from './config/loadConfig.js';
+export * from './logging/Logger.js';
+export * from './database/Database.js';
+export * from './database/migrations.js';
+export { kernelMigrations } from './database/migrations/index.js';
+export { openDatabase, redactUrl } from './database/openDatabase.js';
+export * from './authz/ActorContext.js';
+export * from './authz/ResourceRef.js';
+export * from './authz/ClassificationRegistry.js';
+export * from './authz/decide.js';
+export * from './authz/Authorizer.js';
+export * from './audit/AuditLog.js';
+export { GENESIS_HASH, hashAuditEvent } from './audit/auditHash.js';
+export * from './auth/PasswordHasher.js';
+export * from './auth/CredentialCache.js';
+export * from './auth/Authenticator.js';
+export * from './auth/ApiTokenService.js';
+export * from './auth/FirstAdminSetup.js';
+export * from './scopes/UserDirectory.js';
+export * from './scopes/OrganizationDirectory.js';
+export type { UserView, UserKind } from './models/User.js';
+export type { ApiTokenView } from './models/ApiToken.js';
+export * from './Kernel.js';

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages from their TypeScript sources through the
+// "@cinatra/source" export condition, so `vitest` never runs against stale builds.
+export default defineConfig({
+  resolve: { conditions: ['@cinatra/source'] },
+  ssr: { resolve: { conditions: ['@cinatra/source'] } },
+  test: {
+    include: ['{kernel,host}/{src,test}/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
