@@ -17,6 +17,9 @@ export const DATABASE: InjectionToken<Database> = Symbol.for('cinatra.Database')
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 
+/** True for a Postgres error with this code, also when objection wrapped it (db-errors keeps it as `nativeError`). */
 export function isPgError(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code: own, nativeError } = error as { code?: unknown; nativeError?: unknown };
+  return own === code || (nativeError !== undefined && nativeError !== error && isPgError(nativeError, code));
 }

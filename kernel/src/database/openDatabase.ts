@@ -17,7 +17,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export async function openDatabase(config: CinatraConfig, logger: Logger): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.open(config.dataDir, logger);
   const url = config.databaseUrl ?? embedded!.url;
-  const knex = createKnex(url);
+  const knex = createKnex(url, logger);
   try {
     await knex.raw('SELECT 1');
   } catch (error) {
@@ -41,11 +41,19 @@ export async function openDatabase(config: CinatraConfig, logger: Logger): Promi
   };
 }
 
-export function createKnex(url: string): Knex {
+export function createKnex(url: string, logger: Logger): Knex {
+  // knex writes its own warnings to the console unless given a logger.
+  const log = logger.child({ component: 'knex' });
   return knexFactory({
     client: 'pg',
     connection: url,
     pool: { min: 0, max: 10 },
+    log: {
+      warn: (message: unknown) => log.warn(String(message)),
+      error: (message: unknown) => log.error(String(message)),
+      deprecate: (message: unknown) => log.warn(String(message)),
+      debug: (message: unknown) => log.debug(String(message)),
+    },
     ...knexSnakeCaseMappers(),
   });
 }

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, KernelError } from '@cinatra/kernel';
+import { Command, CommanderError } from 'commander';
+import { adminCreateCommand, type AdminCreateOptions } from './adminCreateCommand.js';
+import { auditVerifyCommand } from './auditVerifyCommand.js';
+import { doctorCommand } from './doctorCommand.js';
+import type { GlobalOptions } from './loadCliConfig.js';
+import { migrateCommand } from './migrateCommand.js';
+import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, firstLine, processIo, type CliIo } from './output.js';
+
+/** From `src/cli` and `dist/cli` alike, the package manifest is two levels up. */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/**
+ * Runs one `cinatra` command line (`argv` without `node` and the script) and resolves to
+ * the process exit code. Never exits the process itself, so tests can run it in-process.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('cinatra')
+    .description('Run and administer a Cinatra instance.')
+    .version(version, '-V, --version', 'print the version')
+    .option('--config <file>', 'JSON or YAML config file (default: $CINATRA_CONFIG)')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    // Settings made here are inherited by every subcommand added below.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Usage errors are one line like every other error ("… (Did you mean start?)").
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    })
+    .addHelpText(
+      'after',
+      `
+Every setting can also come from the environment (CINATRA_PORT, DATABASE_URL, …); see the README.
+
+First steps:
+  cinatra doctor
+  cinatra migrate
+  cinatra admin create --email you@example.com --name 'Your Name'
+  cinatra start`,
+    );
+
+  /** Wraps a command so its result becomes the exit code and it sees the global options. */
+  const run =
+    <O extends GlobalOptions>(command: (io: CliIo, options: O) => Promise<number>) =>
+    async (_options: unknown, cmd: Command) =>
+      setExitCode(await command(io, cmd.optsWithGlobals<O>()));
+
+  program
+    .command('start')
+    .description('run the platform until Ctrl+C (applies pending migrations first)')
+    .action(
+      run(async (cliIo, options) => {
+        // Loaded lazily: the HTTP server's dependencies are only needed by `start`.
+        const { startCommand } = await import('./startCommand.js');
+        return startCommand(cliIo, options);
+      }),
+    );
+
+  program.command('migrate').description('apply pending database migrations').action(run(migrateCommand));
+
+  program
+    .command('admin')
+    .description('manage platform administrators')
+    .command('create')
+    .description(
+      'create a platform administrator (reads the password from stdin, a prompt or CINATRA_ADMIN_PASSWORD)',
+    )
+    .requiredOption('--email <address>', "the administrator's email, used to sign in")
+    .requiredOption('--name <name>', 'display name')
+    .option('--password-stdin', 'read the password from stdin (e.g. piped from a secret store)')
+    .action(run<AdminCreateOptions>(adminCreateCommand));
+
+  program
+    .command('audit')
+    .description('inspect the audit log')
+    .command('verify')
+    .description('check that the audit hash chain is unbroken')
+    .action(run(auditVerifyCommand));
+
+  program
+    .command('doctor')
+    .description('check Node.js, configuration, database, Redis and the server port')
+    .action(run(doctorCommand));
+
+  return program;
+}
+
+/** Prints a failure as one line on stderr and picks its exit code. */
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed help, the version or the usage error.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (error instanceof CliFailure) {
+    io.stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof ConfigError || error instanceof KernelError) {
+    io.stderr.write(`${firstLine(error.message)}\n`);
+    return EXIT_FAILURE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${firstLine(message) || 'Unexpected failure'}\n`);
+  // The one line is for the operator; whoever debugs asks for the rest.
+  if (/^(debug|trace)$/.test(io.env.CINATRA_LOG_LEVEL ?? '') && error instanceof Error) {
+    io.stderr.write(`${error.stack}\n`);
+  }
+  return EXIT_FAILURE;
+}

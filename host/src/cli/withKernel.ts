@@ -1,0 +1,55 @@
+import {
+  createKernel,
+  kernelMigrations,
+  migrateLatest,
+  pendingMigrations,
+  type Kernel,
+} from '@cinatra/kernel';
+import type { CliConfig } from './loadCliConfig.js';
+import { fail, Output, plural, type CliIo } from './output.js';
+
+/** The migration sets `cinatra migrate` manages; everything else checks against the same list. */
+export const MIGRATION_SETS = [kernelMigrations];
+
+/**
+ * What a command needs of the schema: `apply` brings it up to date first (commands that
+ * are part of first-time setup), `require` refuses to run on an outdated schema, and
+ * `ignore` leaves it alone (`cinatra migrate` handles it itself).
+ */
+export type SchemaNeed = 'apply' | 'require' | 'ignore';
+
+/**
+ * Opens a kernel for one command, runs `work`, and always closes the kernel again (the
+ * database pool and, when it was started here, the embedded Postgres) even if `work`
+ * fails.
+ */
+export async function withKernel<T>(
+  io: CliIo,
+  { config, logger }: CliConfig,
+  schema: SchemaNeed,
+  work: (kernel: Kernel) => Promise<T>,
+): Promise<T> {
+  const out = new Output(io);
+  if (!config.databaseUrl) {
+    // Starting (or first initialising) the embedded cluster takes seconds; say why we wait.
+    out.note(`Opening the embedded Postgres in ${config.dataDir}…`);
+  }
+  const kernel = await createKernel(config, { logger, migrate: false });
+  try {
+    if (schema !== 'ignore') {
+      const pending = await pendingMigrations(kernel.db.knex, MIGRATION_SETS);
+      if (pending.length > 0 && schema === 'require') {
+        fail(
+          `The database schema is behind (${plural(pending.length, 'pending migration')}): run \`cinatra migrate\` first.`,
+        );
+      }
+      if (pending.length > 0) {
+        out.note(`Applying ${plural(pending.length, 'pending migration')}…`);
+        await migrateLatest(kernel.db.knex, MIGRATION_SETS);
+      }
+    }
+    return await work(kernel);
+  } finally {
+    await kernel.close();
+  }
+}
