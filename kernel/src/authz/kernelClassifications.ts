@@ -35,6 +35,12 @@ export const KERNEL_CLASSIFICATIONS: Classification[] = [
     level: 'admin',
     description: 'Add, change or remove organization members',
   },
+  {
+    resourceType: 'organization_member',
+    action: 'owner',
+    level: 'owner',
+    description: 'Grant the org_owner role, or change or remove an org_owner',
+  },
 
   { resourceType: 'team', action: 'list', level: 'read', description: 'List teams of an organization' },
   { resourceType: 'team', action: 'create', level: 'admin', description: 'Create a team in an organization' },

@@ -177,7 +177,9 @@ export class OrganizationDirectory {
     role: OrganizationRole,
   ): Promise<MemberView<OrganizationRole>> {
     const org = await this.findOrganization(organizationId);
-    await this.authorizer.authorize(currentActor(), 'update', {
+    const current = await OrganizationMember.query(this.db.knex).findById([org.id, userId]);
+    const ownership = role === 'org_owner' || current?.role === 'org_owner';
+    await this.authorizer.authorize(currentActor(), ownership ? 'owner' : 'update', {
       type: 'organization_member',
       id: userId,
       owner: orgOwner(org.id),
@@ -185,6 +187,7 @@ export class OrganizationDirectory {
     await this.db.knex.transaction(async (trx) => {
       if (!(await User.query(trx).findById(userId))) throw notFound('User', userId);
       const existing = await OrganizationMember.query(trx).findById([org.id, userId]).forUpdate();
+      if (!ownership && existing?.role === 'org_owner') throw roleChangedMeanwhile();
       if (existing?.role === 'org_owner' && role !== 'org_owner')
         await this.assertAnotherOwner(trx, org.id, userId);
       await trx(OrganizationMember.tableName)
@@ -210,7 +213,9 @@ export class OrganizationDirectory {
 
   async removeOrganizationMember(organizationId: string, userId: string): Promise<void> {
     const org = await this.findOrganization(organizationId);
-    await this.authorizer.authorize(currentActor(), 'update', {
+    const current = await OrganizationMember.query(this.db.knex).findById([org.id, userId]);
+    const ownership = current?.role === 'org_owner';
+    await this.authorizer.authorize(currentActor(), ownership ? 'owner' : 'update', {
       type: 'organization_member',
       id: userId,
       owner: orgOwner(org.id),
@@ -218,6 +223,7 @@ export class OrganizationDirectory {
     await this.db.knex.transaction(async (trx) => {
       const existing = await OrganizationMember.query(trx).findById([org.id, userId]).forUpdate();
       if (!existing) throw notFound('Member', userId);
+      if (!ownership && existing.role === 'org_owner') throw roleChangedMeanwhile();
       if (existing.role === 'org_owner') await this.assertAnotherOwner(trx, org.id, userId);
       await OrganizationMember.query(trx).deleteById([org.id, userId]);
       // Leaving an organization also leaves its teams.
@@ -458,5 +464,9 @@ async function uniquely<T>(message: string, insert: () => PromiseLike<T>): Promi
     throw error;
   }
 }
+
+/** Authorization was decided on the role read before the transaction; it became org_owner since. */
+const roleChangedMeanwhile = (): KernelError =>
+  new KernelError('conflict', "The member's role changed while this request ran; try again.");
 
 export const ORGANIZATION_DIRECTORY: InjectionToken<OrganizationDirectory> = OrganizationDirectory;
