@@ -80,6 +80,8 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     (httpPart === 'body' ? strict : lenient).compile(schema),
   );
 
+  // Bodies are JSON only: drop fastify's built-in text/plain parser so any other media type is a 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

@@ -35,7 +35,7 @@ export function registerRequestContext(app: FastifyInstance, kernel: Kernel): vo
     runInScope({ actor: ANONYMOUS_ACTOR, requestId: String(request.id), ip: request.ip }, done);
   });
 
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preValidation', async (request, reply) => {
     const scope = currentScope();
     const actor = await authenticate(request, reply);
     scope.actor = actor;

@@ -18,7 +18,13 @@ export const Problem = Type.Object(
 export function withProblems<R extends Record<number, TSchema>>(
   responses: R,
 ): R & { '4xx': TSchema; '5xx': TSchema } {
-  return { ...responses, '4xx': Type.Ref('Problem'), '5xx': Type.Ref('Problem') };
+  // Keyed by media type, so OpenAPI documents what is sent (application/problem+json)
+  // and fastify serialises problem replies with this schema.
+  const problem = {
+    description: 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+  } as unknown as TSchema;
+  return { ...responses, '4xx': problem, '5xx': problem };
 }
 
 export const Uuid = Type.String({ format: 'uuid' });
