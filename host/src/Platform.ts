@@ -20,6 +20,8 @@ export interface Platform {
 }
 
 const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+/** How long stop() lets in-flight requests run before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function createPlatform(
   config: CinatraConfig,
@@ -62,7 +64,16 @@ export async function createPlatform(
       // Close the listener first (in-flight requests finish), then flush audit and stop Postgres.
       stopping ??= (async () => {
         clearInterval(retentionTimer);
-        await server.close();
+        // Keep-alive connections become idle as their last response goes out; close them
+        // then, and cut whatever still runs after the grace period.
+        const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+        const deadline = setTimeout(() => server.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await server.close();
+        } finally {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+        }
         await kernel.close();
       })();
       return stopping;

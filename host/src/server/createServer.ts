@@ -46,7 +46,8 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     bodyLimit: kernel.config.server.bodyLimitBytes,
     genReqId: () => randomUUID(),
     trustProxy: false,
-    forceCloseConnections: true,
+    // On close, drop idle keep-alive sockets at once but let in-flight requests finish.
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

