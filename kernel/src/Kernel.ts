@@ -11,7 +11,7 @@ import { ClassificationRegistry } from './authz/ClassificationRegistry.js';
 import { KERNEL_CLASSIFICATIONS } from './authz/kernelClassifications.js';
 import { CONFIG, type CinatraConfig } from './config/CinatraConfig.js';
 import { DATABASE, type Database } from './database/Database.js';
-import { migrateLatest, type MigrationSet } from './database/migrations.js';
+import { migrateLatest, pendingMigrations, type MigrationSet } from './database/migrations.js';
 import { kernelMigrations } from './database/migrations/index.js';
 import { openDatabase } from './database/openDatabase.js';
 import { createLogger, LOGGER, type Logger } from './logging/Logger.js';
@@ -33,6 +33,10 @@ export interface Kernel {
   readonly db: Database;
   readonly container: DependencyContainer;
   resolve<T>(token: InjectionToken<T>): T;
+  /** Names of the migrations (kernel's and the extra sets) not yet applied. */
+  pendingMigrations(): Promise<string[]>;
+  /** Applies every pending migration; returns the names applied. */
+  migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -52,9 +56,10 @@ const SINGLETONS = [
 export async function createKernel(config: CinatraConfig, options: KernelOptions = {}): Promise<Kernel> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
+  const migrationSets = [kernelMigrations, ...(options.migrations ?? [])];
   try {
     if (options.migrate !== false) {
-      const applied = await migrateLatest(db.knex, [kernelMigrations, ...(options.migrations ?? [])]);
+      const applied = await migrateLatest(db.knex, migrationSets);
       if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     }
   } catch (error) {
@@ -77,6 +82,8 @@ export async function createKernel(config: CinatraConfig, options: KernelOptions
     db,
     container,
     resolve: (token) => container.resolve(token),
+    pendingMigrations: () => pendingMigrations(db.knex, migrationSets),
+    migrate: () => migrateLatest(db.knex, migrationSets),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,9 +1,8 @@
-import { ConfigError, openDatabase, pendingMigrations, redactUrl, type Database } from '@cinatra/kernel';
+import { ConfigError, createKernel, redactUrl, type Kernel } from '@cinatra/kernel';
 import { checkPortFree } from './checkPortFree.js';
 import { loadCliConfig, type CliConfig, type GlobalOptions } from './loadCliConfig.js';
 import { EXIT_FAILURE, EXIT_OK, firstLine, Output, plural, type CliIo } from './output.js';
 import { pingRedis } from './pingRedis.js';
-import { MIGRATION_SETS } from './withKernel.js';
 
 const MIN_NODE_MAJOR = 24;
 
@@ -39,11 +38,12 @@ export async function doctorCommand(io: CliIo, options: GlobalOptions): Promise<
   if (cli) {
     const { config, logger } = cli;
     if (!config.databaseUrl) out.note(`Opening the embedded Postgres in ${config.dataDir}…`);
-    let db: Database | undefined;
+    let kernel: Kernel | undefined;
     try {
-      db = await openDatabase(config, logger);
+      kernel = await createKernel(config, { logger, migrate: false });
+      const { db } = kernel;
       pass(`Database reachable at ${db.displayUrl}${db.embedded ? ' (embedded)' : ''}`);
-      const pending = await pendingMigrations(db.knex, MIGRATION_SETS);
+      const pending = await kernel.pendingMigrations();
       // Pending migrations are not a fault: `cinatra start` applies them.
       pass(
         pending.length === 0
@@ -58,7 +58,7 @@ export async function doctorCommand(io: CliIo, options: GlobalOptions): Promise<
           : `make sure ${config.dataDir} is writable, or set DATABASE_URL to use an external Postgres`,
       );
     } finally {
-      await db?.close();
+      await kernel?.close();
     }
 
     if (config.redisUrl) {

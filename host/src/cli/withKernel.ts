@@ -1,15 +1,6 @@
-import {
-  createKernel,
-  kernelMigrations,
-  migrateLatest,
-  pendingMigrations,
-  type Kernel,
-} from '@cinatra/kernel';
+import { createKernel, type Kernel } from '@cinatra/kernel';
 import type { CliConfig } from './loadCliConfig.js';
 import { fail, Output, plural, type CliIo } from './output.js';
-
-/** The migration sets `cinatra migrate` manages; everything else checks against the same list. */
-export const MIGRATION_SETS = [kernelMigrations];
 
 /**
  * What a command needs of the schema: `apply` brings it up to date first (commands that
@@ -37,7 +28,7 @@ export async function withKernel<T>(
   const kernel = await createKernel(config, { logger, migrate: false });
   try {
     if (schema !== 'ignore') {
-      const pending = await pendingMigrations(kernel.db.knex, MIGRATION_SETS);
+      const pending = await kernel.pendingMigrations();
       if (pending.length > 0 && schema === 'require') {
         fail(
           `The database schema is behind (${plural(pending.length, 'pending migration')}): run \`cinatra migrate\` first.`,
@@ -45,7 +36,7 @@ export async function withKernel<T>(
       }
       if (pending.length > 0) {
         out.note(`Applying ${plural(pending.length, 'pending migration')}…`);
-        await migrateLatest(kernel.db.knex, MIGRATION_SETS);
+        await kernel.migrate();
       }
     }
     return await work(kernel);
