@@ -127,6 +127,40 @@ describe('recording and verifying the chain', () => {
     expect(await audit.verify()).toEqual({ ok: true, checked: 125 });
   });
 
+  it('chains the events of two kernels writing to one database at once (two processes)', async () => {
+    const { kernel, audit } = await freshKernel();
+    const other = await createKernel(testConfig({ databaseUrl: kernel.config.databaseUrl }));
+    cleanups.push(() => other.close());
+    const writers = [audit, other.resolve(AUDIT_LOG)];
+    await Promise.all(
+      writers.flatMap((writer, w) =>
+        Array.from({ length: 600 }, (_, i) =>
+          writer.record(event('thing.touched', { metadata: { w, i } }), scopeOf(actor(`writer-${w}`))),
+        ),
+      ),
+    );
+    const stored = await rows(kernel);
+    expect(stored).toHaveLength(1_200);
+    expect(new Set(stored.map((e) => e.actorId))).toEqual(new Set(['writer-0', 'writer-1']));
+    expect(await audit.verify()).toEqual({ ok: true, checked: 1_200 });
+  });
+
+  it('gives events time-ordered version 7 ids', async () => {
+    const { kernel, audit } = await freshKernel();
+    await recordSequentially(
+      audit,
+      5,
+      (i) => event('thing.touched', { metadata: { i } }),
+      scopeOf(actor('ada')),
+    );
+    const ids = (await rows(kernel)).map((e) => e.id);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const millis = ids.map((id) => parseInt(id.replace(/-/g, '').slice(0, 12), 16));
+    expect(millis).toEqual([...millis].sort((a, b) => a - b));
+    expect(Math.abs(millis.at(-1)! - Date.now())).toBeLessThan(60_000);
+  });
+
   it('drops an event whose surrounding transaction rolls back, and the chain still verifies', async () => {
     const { kernel, audit } = await freshKernel();
     const scope = scopeOf(actor('carol'));

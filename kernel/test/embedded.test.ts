@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  kernelMigrations,
   AUTHENTICATOR,
   createKernel,
   FIRST_ADMIN_SETUP,
@@ -9,6 +10,9 @@ import {
   type Kernel,
 } from '../src/index.js';
 import { makeDataDir, testConfig } from '../src/testing/index.js';
+
+/** Each applied exactly once, however often the kernel starts. */
+const KERNEL_MIGRATIONS = kernelMigrations.migrations.map((m) => `kernel/${m.name}`);
 
 const ADMIN = { email: 'admin@example.com', displayName: 'Admin', password: 'correct horse battery staple' };
 
@@ -69,7 +73,7 @@ describe('embedded Postgres in the data directory', { timeout: 300_000 }, () => 
     await withKernel(config, async (kernel) => {
       expect(await kernel.resolve(FIRST_ADMIN_SETUP).needsSetup()).toBe(false);
       expect(await signIn(kernel)).toBe(adminId);
-      expect(await kernelMigrationRows(kernel)).toEqual(['kernel/0001_foundation']);
+      expect(await kernelMigrationRows(kernel)).toEqual(KERNEL_MIGRATIONS);
     });
     expect(existsSync(postmasterPid)).toBe(false);
   });
@@ -83,7 +87,7 @@ describe('embedded Postgres in the data directory', { timeout: 300_000 }, () => 
       await withKernel(config, async (second) => {
         expect(await signIn(second)).toBe(admin.id);
         expect(await second.db.knex('users').pluck('email')).toEqual([ADMIN.email]);
-        expect(await kernelMigrationRows(second)).toEqual(['kernel/0001_foundation']);
+        expect(await kernelMigrationRows(second)).toEqual(KERNEL_MIGRATIONS);
       });
 
       // Closing the second kernel leaves the cluster to the one that started it.

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { inject, injectable } from 'tsyringe';
 import type { InjectionToken } from 'tsyringe';
@@ -7,7 +6,9 @@ import { DATABASE, type Database } from '../database/Database.js';
 import { KernelError } from '../errors/KernelError.js';
 import { currentScope, systemActor, type RequestScope } from '../authz/ActorContext.js';
 import { LOGGER, type Logger } from '../logging/Logger.js';
-import { GENESIS_HASH, hashAuditEvent, type HashedAuditFields } from './auditHash.js';
+import { AUDIT_CHAIN_LOCK } from '../database/migrations/0002_audit_append.js';
+import { auditContentDigest, GENESIS_HASH, hashAuditEvent, type HashedAuditFields } from './auditHash.js';
+import { uuidv7 } from './uuidv7.js';
 
 export interface AuditEventInput {
   operation: string;
@@ -44,12 +45,15 @@ export type AuditVerification =
   | { ok: true; checked: number }
   | { ok: false; checked: number; brokenAt: { seq: number; id: string; problem: string } };
 
-/** Serialises chain appends across every process sharing the database. */
-const AUDIT_CHAIN_LOCK = 0x6175_6469; // "audi"
-const MAX_BATCH = 500;
+/** Events per append call, and append calls in flight at once (each holds a pool connection). */
+const MAX_BATCH = 1000;
+const MAX_IN_FLIGHT = 2;
+
+/** An event as the kernel builds it; the database links it into the chain. */
+type AuditRow = Omit<HashedAuditFields, 'prevHash'>;
 
 interface PendingEvent {
-  row: HashedAuditFields;
+  row: AuditRow;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -57,15 +61,21 @@ interface PendingEvent {
 /**
  * The append-only, hash-chained audit log.
  *
- * `record` uses group commit: events arriving while a batch is being written are
- * appended together in the next transaction, and each caller's promise resolves once
- * its event is durable. `recordInTransaction` writes inside a caller's transaction so a
- * change and its audit event commit or roll back together.
+ * `record` uses group commit: events arriving while earlier batches are being written are
+ * appended together by the next call, and each caller's promise resolves once its event
+ * is durable. Up to two batches are in flight; the second waits on the chain lock in the
+ * database, so it commits right after the first without another round trip.
+ * `recordInTransaction` writes inside a caller's transaction so a change and its audit
+ * event commit or roll back together.
+ *
+ * The kernel computes each event's content digest; `cinatra_audit_append` links the batch
+ * to the chain head under a lock and inserts it, in one round trip (see migration 0002).
  */
 @injectable()
 export class AuditLog {
   private pending: PendingEvent[] = [];
-  private draining: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private dispatchQueued = false;
 
   constructor(
     @inject(DATABASE) private readonly db: Database,
@@ -77,7 +87,7 @@ export class AuditLog {
     const row = toRow(input, scope);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
-      this.draining ??= new Promise<void>((done) => setImmediate(done)).then(() => this.drain());
+      this.queueDispatch();
     });
   }
 
@@ -86,57 +96,52 @@ export class AuditLog {
     input: AuditEventInput,
     scope: RequestScope = currentScope(),
   ): Promise<void> {
-    await this.appendChain(trx, [toRow(input, scope)]);
+    await append(trx, [toRow(input, scope)]);
   }
 
-  /** Resolves once everything recorded so far is durable. */
+  /** Resolves once everything recorded so far is durable (or has failed). */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
-        try {
-          await this.db.knex.transaction((trx) =>
-            this.appendChain(
-              trx,
-              batch.map((p) => p.row),
-            ),
-          );
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          this.logger.error({ err: error, events: batch.length }, 'audit events could not be written');
-          const failure = new KernelError(
-            'internal_error',
-            'The audit log could not be written; the action was not performed.',
-          );
-          for (const p of batch) p.reject(failure);
-        }
-      }
-    } finally {
-      this.draining = null;
+    while (this.pending.length > 0 || this.inFlight.size > 0) {
+      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      else await new Promise((done) => setImmediate(done));
     }
   }
 
-  private async appendChain(trx: Knex.Transaction, rows: HashedAuditFields[]): Promise<void> {
-    await trx.raw('SELECT pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-    let prevHash = await this.chainHead(trx);
-    const inserted = rows.map((row) => {
-      const linked = { ...row, prevHash };
-      const hash = hashAuditEvent(linked);
-      prevHash = hash;
-      return { ...linked, metadata: JSON.stringify(linked.metadata), hash };
+  /** Lets the current tick's events join one batch, then sends it. */
+  private queueDispatch(): void {
+    if (this.dispatchQueued || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    this.dispatchQueued = true;
+    setImmediate(() => {
+      this.dispatchQueued = false;
+      this.dispatch();
     });
-    await trx('auditEvents').insert(inserted);
   }
 
-  private async chainHead(trx: Knex.Transaction): Promise<string> {
-    const last = await trx('auditEvents').select('hash').orderBy('seq', 'desc').first();
-    if (last) return last.hash as string;
-    const checkpoint = await trx('auditCheckpoints').select('lastHash').orderBy('id', 'desc').first();
-    return (checkpoint?.lastHash as string | undefined) ?? GENESIS_HASH;
+  private dispatch(): void {
+    while (this.pending.length > 0 && this.inFlight.size < MAX_IN_FLIGHT) {
+      const write = this.write(this.pending.splice(0, MAX_BATCH)).finally(() => {
+        this.inFlight.delete(write);
+        if (this.pending.length > 0) this.queueDispatch();
+      });
+      this.inFlight.add(write);
+    }
+  }
+
+  private async write(batch: PendingEvent[]): Promise<void> {
+    try {
+      await append(
+        this.db.knex,
+        batch.map((p) => p.row),
+      );
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      this.logger.error({ err: error, events: batch.length }, 'audit events could not be written');
+      const failure = new KernelError(
+        'internal_error',
+        'The audit log could not be written; the action was not performed.',
+      );
+      for (const p of batch) p.reject(failure);
+    }
   }
 
   /** Newest first, `limit` at a time; the cursor is the last seen sequence number. */
@@ -240,7 +245,7 @@ export class AuditLog {
       await trx.raw("SET LOCAL cinatra.audit_retention = 'on'");
       const removed = await trx('auditEvents').where('seq', '<=', lastRemoved.seq).delete();
       await trx('auditCheckpoints').insert({ lastSeq: lastRemoved.seq, lastHash: lastRemoved.hash, removed });
-      await this.appendChain(trx, [
+      await append(trx, [
         toRow(
           {
             operation: 'audit.retention',
@@ -270,9 +275,15 @@ export class AuditLog {
 
 export const AUDIT_LOG: InjectionToken<AuditLog> = AuditLog;
 
-function toRow(input: AuditEventInput, scope: RequestScope): HashedAuditFields {
+/** Appends `rows`, in order, at the head of the chain (one round trip). */
+async function append(db: Knex | Knex.Transaction, rows: AuditRow[]): Promise<void> {
+  const events = rows.map((row) => ({ ...row, digest: auditContentDigest(row) }));
+  await db.raw('SELECT cinatra_audit_append(?::jsonb)', [JSON.stringify(events)]);
+}
+
+function toRow(input: AuditEventInput, scope: RequestScope): AuditRow {
   return {
-    id: randomUUID(),
+    id: uuidv7(),
     occurredAt: new Date(),
     actorId: scope.actor.principalId,
     actorType: scope.actor.principalType,
@@ -286,7 +297,6 @@ function toRow(input: AuditEventInput, scope: RequestScope): HashedAuditFields {
     requestId: scope.requestId,
     ip: scope.ip,
     metadata: input.metadata ?? {},
-    prevHash: GENESIS_HASH,
   };
 }
 

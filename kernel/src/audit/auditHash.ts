@@ -23,10 +23,22 @@ export interface HashedAuditFields {
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * sha256 over a canonical JSON array of the fields, so a change to any field, or to
- * the link to the previous event, changes the hash.
+ * The chain: `hash = sha256(prevHash + contentDigest)`, so a change to any field, or to
+ * the link to the previous event, changes the hash. The database computes the link when
+ * it appends (migration 0002, the same formula); `verify` recomputes both here.
  */
 export function hashAuditEvent(event: HashedAuditFields): string {
+  return chainHash(event.prevHash, auditContentDigest(event));
+}
+
+export function chainHash(prevHash: string, contentDigest: string): string {
+  return createHash('sha256')
+    .update(prevHash + contentDigest)
+    .digest('hex');
+}
+
+/** sha256 over a canonical JSON array of every field except the link. */
+export function auditContentDigest(event: Omit<HashedAuditFields, 'prevHash'>): string {
   const canonical = JSON.stringify([
     event.id,
     event.occurredAt.toISOString(),
@@ -42,7 +54,6 @@ export function hashAuditEvent(event: HashedAuditFields): string {
     event.requestId,
     event.ip,
     canonicalJson(event.metadata),
-    event.prevHash,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
