@@ -14,6 +14,9 @@ import { DATABASE, type Database } from './database/Database.js';
 import { migrateLatest, pendingMigrations, type MigrationSet } from './database/migrations.js';
 import { kernelMigrations } from './database/migrations/index.js';
 import { openDatabase } from './database/openDatabase.js';
+import { PgListener } from './database/PgListener.js';
+import { Lifecycle } from './lifecycle/Lifecycle.js';
+import { RedisConnections } from './redis/RedisConnections.js';
 import { createLogger, LOGGER, type Logger } from './logging/Logger.js';
 import { OrganizationDirectory } from './scopes/OrganizationDirectory.js';
 import { UserDirectory } from './scopes/UserDirectory.js';
@@ -41,6 +44,9 @@ export interface Kernel {
 }
 
 const SINGLETONS = [
+  Lifecycle,
+  PgListener,
+  RedisConnections,
   ClassificationRegistry,
   AuditLog,
   Authorizer,
@@ -87,8 +93,13 @@ export async function createKernel(config: CinatraConfig, options: KernelOptions
     async close() {
       if (closed) return;
       closed = true;
-      await container.resolve(AuditLog).flush();
-      await db.close();
+      try {
+        // Workers, streams, listeners and Redis first: they may still record audit events.
+        await container.resolve(Lifecycle).closeAll();
+      } finally {
+        await container.resolve(AuditLog).flush();
+        await db.close();
+      }
     },
   };
 }

@@ -22,6 +22,7 @@ import { teamRoutes } from './routes/teams.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { registerSseShutdown } from './sse.js';
 
 export type CinatraServer = FastifyInstance<
   RawServerDefault,
@@ -118,6 +119,7 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
   );
 
   registerRequestContext(app, kernel);
+  registerSseShutdown(app);
   for (const routes of [
     healthRoutes,
     authRoutes,

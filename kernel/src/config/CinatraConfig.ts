@@ -1,6 +1,8 @@
 import type { InjectionToken } from 'tsyringe';
 import { Type, type Static } from 'typebox';
 
+const DriverChoice = Type.Union([Type.Literal('auto'), Type.Literal('postgres'), Type.Literal('redis')]);
+
 /**
  * The validated configuration of one platform instance. Built by `loadConfig` from
  * environment variables layered over an optional config file; see `config/README.md`.
@@ -13,6 +15,8 @@ export const ConfigSchema = Type.Object(
     }),
     databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    /** Prefix of every Redis key of this instance, so several instances can share a server. */
+    redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
     logLevel: Type.Union([
       Type.Literal('fatal'),
       Type.Literal('error'),
@@ -41,6 +45,24 @@ export const ConfigSchema = Type.Object(
     audit: Type.Object({
       /** Days an audit event is kept; 0 keeps events forever. */
       retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
+    }),
+    queue: Type.Object({
+      /** `auto`: BullMQ when `redisUrl` is set, else the Postgres driver. */
+      driver: DriverChoice,
+      /** Postgres driver: how long a worker owns a job before another may take it over. */
+      leaseSeconds: Type.Integer({ minimum: 5, maximum: 3_600 }),
+    }),
+    streams: Type.Object({
+      /** `auto`: Redis Streams when `redisUrl` is set, else the Postgres driver. */
+      driver: DriverChoice,
+      /** Events kept per stream key; older ones are trimmed. */
+      maxLength: Type.Integer({ minimum: 100, maximum: 10_000_000 }),
+      /** How long a stream is kept after its terminal event. */
+      terminalTtlSeconds: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
+    }),
+    secrets: Type.Object({
+      /** Base64 of 32 bytes; when unset a key is generated into `<dataDir>/secrets/master.key`. */
+      masterKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
     }),
   },
   { additionalProperties: false },

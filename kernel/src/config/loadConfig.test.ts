@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './loadConfig.js';
+import { ConfigError, driverFor, loadConfig } from './loadConfig.js';
 
 const dirs: string[] = [];
 
@@ -45,9 +45,31 @@ describe('loadConfig defaults', () => {
         credentialCacheSeconds: 5,
       },
       audit: { retentionDays: 0 },
+      redisKeyPrefix: 'cinatra',
+      queue: { driver: 'auto', leaseSeconds: 30 },
+      streams: { driver: 'auto', maxLength: 100_000, terminalTtlSeconds: 86_400 },
+      secrets: {},
     });
+    expect(driverFor(config, 'queue')).toBe('postgres');
+    expect(driverFor(config, 'streams')).toBe('postgres');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('picks the Redis drivers when REDIS_URL is set, and refuses redis without it', () => {
+    const withRedis = loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
+    expect([driverFor(withRedis, 'queue'), driverFor(withRedis, 'streams')]).toEqual(['redis', 'redis']);
+    const pinned = loadConfig({
+      env: { REDIS_URL: 'redis://127.0.0.1:6379', CINATRA_QUEUE_DRIVER: 'postgres' },
+    });
+    expect([driverFor(pinned, 'queue'), driverFor(pinned, 'streams')]).toEqual(['postgres', 'redis']);
+    expect(() => loadConfig({ env: { CINATRA_STREAMS_DRIVER: 'redis' } })).toThrow(
+      'Invalid setting CINATRA_STREAMS_DRIVER: "redis" needs REDIS_URL; set REDIS_URL or use postgres.',
+    );
+    expect(() => loadConfig({ env: { CINATRA_QUEUE_DRIVER: 'kafka' } })).toThrow(/CINATRA_QUEUE_DRIVER/);
+    expect(() => loadConfig({ env: { CINATRA_SECRETS_MASTER_KEY: 'short' } })).toThrow(
+      /openssl rand -base64 32/,
+    );
   });
 
   it('turns secure cookies on when listening beyond loopback or behind an https public URL', () => {

@@ -35,6 +35,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     hint: 'a URL like redis://127.0.0.1:6379, or unset it',
   },
   {
+    path: 'redisKeyPrefix',
+    env: 'CINATRA_REDIS_KEY_PREFIX',
+    kind: 'string',
+    default: 'cinatra',
+    hint: '1 to 64 letters, digits, dots, dashes or underscores',
+  },
+  {
     path: 'logLevel',
     env: 'CINATRA_LOG_LEVEL',
     kind: 'string',
@@ -116,7 +123,55 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 0,
     hint: 'days to keep audit events, 0 keeps them forever',
   },
+  {
+    path: 'queue.driver',
+    env: 'CINATRA_QUEUE_DRIVER',
+    kind: 'string',
+    default: 'auto',
+    hint: 'auto (redis when REDIS_URL is set, else postgres), postgres or redis',
+  },
+  {
+    path: 'queue.leaseSeconds',
+    env: 'CINATRA_QUEUE_LEASE_SECONDS',
+    kind: 'integer',
+    default: 30,
+    hint: 'seconds from 5 to 3600',
+  },
+  {
+    path: 'streams.driver',
+    env: 'CINATRA_STREAMS_DRIVER',
+    kind: 'string',
+    default: 'auto',
+    hint: 'auto (redis when REDIS_URL is set, else postgres), postgres or redis',
+  },
+  {
+    path: 'streams.maxLength',
+    env: 'CINATRA_STREAMS_MAX_LENGTH',
+    kind: 'integer',
+    default: 100_000,
+    hint: 'events kept per stream, from 100 to 10000000',
+  },
+  {
+    path: 'streams.terminalTtlSeconds',
+    env: 'CINATRA_STREAMS_TERMINAL_TTL_SECONDS',
+    kind: 'integer',
+    default: 86_400,
+    hint: 'seconds a finished stream is kept, from 1 to 2592000',
+  },
+  {
+    path: 'secrets.masterKey',
+    env: 'CINATRA_SECRETS_MASTER_KEY',
+    kind: 'string',
+    hint: 'base64 of 32 random bytes (openssl rand -base64 32), or unset it to generate one in the data dir',
+  },
 ];
+
+/** Which driver a service uses: the configured one, or for `auto` Redis when a Redis URL is set. */
+export function driverFor(config: CinatraConfig, service: 'queue' | 'streams'): 'postgres' | 'redis' {
+  const choice = config[service].driver;
+  if (choice === 'auto') return config.redisUrl ? 'redis' : 'postgres';
+  return choice;
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -146,7 +201,9 @@ export function loadConfig(options: LoadConfigOptions = {}): CinatraConfig {
   const origin = new Map<string, string>();
 
   for (const spec of SETTINGS) {
+    // Sections exist even when none of their settings has a default (e.g. `secrets`).
     if (spec.default !== undefined) setPath(raw, spec.path, spec.default);
+    else if (spec.path.includes('.')) raw[spec.path.split('.')[0]!] ??= {};
   }
 
   const file = options.configFile ?? env.CINATRA_CONFIG;
@@ -201,6 +258,14 @@ export function loadConfig(options: LoadConfigOptions = {}): CinatraConfig {
         ? `Invalid setting ${source}: got ${got}; expected ${spec.hint}.`
         : `Invalid setting ${path || '(root)'}: ${first.message}.`,
     );
+  }
+  for (const service of ['queue', 'streams'] as const) {
+    if (getPath(raw, `${service}.driver`) === 'redis' && !raw.redisUrl) {
+      const source = origin.get(`${service}.driver`) ?? `${service}.driver`;
+      throw new ConfigError(
+        `Invalid setting ${source}: "redis" needs REDIS_URL; set REDIS_URL or use postgres.`,
+      );
+    }
   }
   return raw as CinatraConfig;
 }

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 /** The instance's Postgres database: one knex pool, shared by every kernel service. */
 export interface Database {
   readonly knex: Knex;
+  /** Connection URL with credentials, for the few clients that cannot use the pool (LISTEN). */
+  readonly url: string;
   /** Connection URL with the password removed, for logs and `cinatra doctor`. */
   readonly displayUrl: string;
   /** Whether the platform started this Postgres itself from the data directory. */

@@ -35,6 +35,7 @@ export async function openDatabase(config: CinatraConfig, logger: Logger): Promi
   }
   return {
     knex,
+    url,
     displayUrl: redactUrl(url),
     embedded: embedded !== undefined,
     async close() {

@@ -1,2 +1,3 @@
 export * from './testDatabase.js';
 export * from './testConfig.js';
+export * from './testRedis.js';
