@@ -27,4 +27,5 @@ export type { ApiTokenView } from './models/ApiToken.js';
 export * from './lifecycle/Lifecycle.js';
 export * from './database/PgListener.js';
 export * from './redis/RedisConnections.js';
+export * from './notifications/Notifications.js';
 export * from './Kernel.js';
