@@ -23,6 +23,9 @@ import {
 
 interface JsonSchema {
   type?: string;
+  format?: string;
+  const?: string;
+  enum?: string[];
   anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -30,7 +33,7 @@ interface JsonSchema {
 
 interface Operation {
   summary?: string;
-  parameters?: Array<{ name: string; in: string }>;
+  parameters?: Array<{ name: string; in: string; schema?: JsonSchema }>;
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
 }
 
@@ -40,6 +43,10 @@ interface Route {
   path: string;
   label: string;
   pathParams: string[];
+  /** Path parameters that name a record by UUID (others are e.g. enums such as `granteeType`). */
+  idParams: string[];
+  /** A valid value for each enum path parameter. */
+  enumValues: Record<string, string>;
   body?: JsonSchema;
 }
 
@@ -58,13 +65,22 @@ const openapi = (await platform.server.inject({ method: 'GET', url: '/api/openap
   paths: Record<string, Record<string, Operation>>;
 }>();
 const routes: Route[] = Object.entries(openapi.paths).flatMap(([path, operations]) =>
-  Object.entries(operations).map(([method, op]) => ({
-    method: method.toUpperCase() as Method,
-    path,
-    label: `${method.toUpperCase()} ${path}`,
-    pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
-    body: op.requestBody?.content['application/json']?.schema,
-  })),
+  Object.entries(operations).map(([method, op]) => {
+    const params = (op.parameters ?? []).filter((p) => p.in === 'path');
+    const enumOf = (schema?: JsonSchema): string | undefined =>
+      schema && (schema.const ?? schema.enum?.[0] ?? enumOf(schema.anyOf?.[0]));
+    return {
+      method: method.toUpperCase() as Method,
+      path,
+      label: `${method.toUpperCase()} ${path}`,
+      pathParams: params.map((p) => p.name),
+      idParams: params.filter((p) => p.schema?.format === 'uuid').map((p) => p.name),
+      enumValues: Object.fromEntries(
+        params.flatMap((p) => (enumOf(p.schema) ? [[p.name, enumOf(p.schema)!]] : [])),
+      ),
+      body: op.requestBody?.content['application/json']?.schema,
+    };
+  }),
 );
 const withParams = routes.filter((r) => r.pathParams.length > 0);
 const withBody = routes.filter((r) => r.body);
@@ -104,6 +120,14 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /api/teams/{teamId}': () => ({ name: 'Renamed team' }),
   'PUT /api/teams/{teamId}/members/{userId}': () => ({ role: 'member' }),
   'POST /api/tokens': () => ({ name: 'new token', scopes: ['*'] }),
+  'POST /api/secrets': () => ({
+    name: `secret-${randomUUID().slice(0, 8)}`,
+    owner: { tier: 'workspace' },
+    value: 's3cret-value',
+  }),
+  'PUT /api/secrets/{secretId}/value': () => ({ value: 'next-value' }),
+  'POST /api/secrets/{secretId}/grants': () => ({ granteeType: 'user', granteeId: realIds.userId! }),
+  'POST /api/notifications/read': () => ({ all: true }),
 };
 
 function validBody(route: Route): Record<string, unknown> | undefined {
@@ -114,7 +138,10 @@ function validBody(route: Route): Record<string, unknown> | undefined {
 }
 
 function fillPath(route: Route, ids: Record<string, string>): string {
-  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? randomUUID());
+  return route.path.replace(
+    /\{(\w+)\}/g,
+    (_, name: string) => ids[name] ?? route.enumValues[name] ?? randomUUID(),
+  );
 }
 
 /** Every path parameter filled with a fresh, valid, unknown UUID. */
@@ -127,6 +154,9 @@ const TABLES = [
   'teams',
   'team_members',
   'api_tokens',
+  'secrets',
+  'secret_grants',
+  'notifications',
 ] as const;
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -163,7 +193,20 @@ beforeAll(async () => {
     200,
   );
   const token = await createToken(admin, { name: 'fixture', scopes: ['*'] });
+  const secret = (
+    await admin.post('/api/secrets', {
+      name: 'fixture',
+      owner: { tier: 'workspace' },
+      value: 'fixture-value',
+    })
+  ).json<{ id: string }>();
   realIds = { organizationId: org.id, teamId: team.id, userId: member.id, tokenId: token.id };
+  realIds.secretId = secret.id;
+  realIds.granteeId = member.id;
+  expect(
+    (await admin.post(`/api/secrets/${secret.id}/grants`, { granteeType: 'user', granteeId: member.id }))
+      .statusCode,
+  ).toBe(201);
 });
 
 afterAll(async () => {
@@ -190,9 +233,9 @@ describe('unknown ids', () => {
   test.each(
     withParams
       .filter((r) => r.pathParams.length > 1)
-      .flatMap((r) => r.pathParams.map((p) => [r.label, p, r] as const)),
+      .flatMap((r) => r.idParams.map((p) => [r.label, p, r] as const)),
   )('%s with only {%s} unknown → 404 not_found', async (_label, param, route) => {
-    for (const name of route.pathParams) expect(realIds, `a real id for {${name}}`).toHaveProperty([name]);
+    for (const name of route.idParams) expect(realIds, `a real id for {${name}}`).toHaveProperty([name]);
     const res = await admin.request(
       route.method,
       fillPath(route, { ...realIds, [param]: randomUUID() }),

@@ -16,10 +16,20 @@ import { kernelMigrations } from './database/migrations/index.js';
 import { openDatabase } from './database/openDatabase.js';
 import { PgListener } from './database/PgListener.js';
 import { Lifecycle } from './lifecycle/Lifecycle.js';
+import { NOTIFICATION_CLASSIFICATIONS } from './notifications/notificationClassifications.js';
+import { NotificationService } from './notifications/NotificationService.js';
+import { NOTIFICATIONS } from './notifications/Notifications.js';
+import { QueueService } from './queue/QueueService.js';
 import { RedisConnections } from './redis/RedisConnections.js';
+import { ConfiguredEventStreams } from './streams/EventStreams.js';
 import { createLogger, LOGGER, type Logger } from './logging/Logger.js';
 import { OrganizationDirectory } from './scopes/OrganizationDirectory.js';
 import { UserDirectory } from './scopes/UserDirectory.js';
+import { assertMasterKeyUsable } from './secrets/MasterKey.js';
+import { MasterKeyring } from './secrets/MasterKeyring.js';
+import { MasterKeyRotation } from './secrets/MasterKeyRotation.js';
+import { SECRET_CLASSIFICATIONS } from './secrets/secretClassifications.js';
+import { SecretStore } from './secrets/SecretStore.js';
 
 export interface KernelOptions {
   logger?: Logger;
@@ -57,10 +67,18 @@ const SINGLETONS = [
   UserDirectory,
   OrganizationDirectory,
   FirstAdminSetup,
+  MasterKeyring,
+  SecretStore,
+  MasterKeyRotation,
+  ConfiguredEventStreams,
+  NotificationService,
+  QueueService,
 ] as const;
 
 export async function createKernel(config: CinatraConfig, options: KernelOptions = {}): Promise<Kernel> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // A bad master key file stops the instance now, not at the first secret read.
+  assertMasterKeyUsable(config);
   const db = await openDatabase(config, logger);
   const migrationSets = [kernelMigrations, ...(options.migrations ?? [])];
   try {
@@ -80,6 +98,9 @@ export async function createKernel(config: CinatraConfig, options: KernelOptions
   container.register(DATABASE, { useValue: db });
   for (const service of SINGLETONS) container.registerSingleton(service as new (...args: never[]) => unknown);
   container.resolve(ClassificationRegistry).register(...KERNEL_CLASSIFICATIONS);
+  container.resolve(ClassificationRegistry).register(...SECRET_CLASSIFICATIONS);
+  container.resolve(ClassificationRegistry).register(...NOTIFICATION_CLASSIFICATIONS);
+  container.register(NOTIFICATIONS, { useToken: NotificationService });
 
   let closed = false;
   return {

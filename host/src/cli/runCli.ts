@@ -6,6 +6,7 @@ import { auditVerifyCommand } from './auditVerifyCommand.js';
 import { doctorCommand } from './doctorCommand.js';
 import type { GlobalOptions } from './loadCliConfig.js';
 import { migrateCommand } from './migrateCommand.js';
+import { secretsRotateKeyCommand, type SecretsRotateKeyOptions } from './secretsRotateKeyCommand.js';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, firstLine, processIo, type CliIo } from './output.js';
 
 /** From `src/cli` and `dist/cli` alike, the package manifest is two levels up. */
@@ -92,6 +93,17 @@ First steps:
     .command('verify')
     .description('check that the audit hash chain is unbroken')
     .action(run(auditVerifyCommand));
+
+  program
+    .command('secrets')
+    .description('manage encrypted secrets')
+    .command('rotate-key')
+    .description('re-encrypt every secret under a new master key (stop the server first; re-run to resume)')
+    .option(
+      '--new-key-file <file>',
+      'the new key, base64 of 32 bytes (required when CINATRA_SECRETS_MASTER_KEY is set; otherwise generated)',
+    )
+    .action(run<SecretsRotateKeyOptions>(secretsRotateKeyCommand));
 
   program
     .command('doctor')

@@ -17,7 +17,9 @@ import { registerRequestContext } from './requestContext.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
+import { secretRoutes } from './routes/secrets.js';
 import { teamRoutes } from './routes/teams.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -128,6 +130,8 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     teamRoutes,
     tokenRoutes,
     auditRoutes,
+    secretRoutes,
+    notificationRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);

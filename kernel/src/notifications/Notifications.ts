@@ -27,6 +27,11 @@ export interface NotificationView {
   dedupeKey: string | null;
   inProgress: boolean;
   read: boolean;
+  /**
+   * Taken from one database-wide sequence on every insert and update of the row: the
+   * live stream's event id, and where a reconnecting client resumes.
+   */
+  changeSeq: number;
   createdAt: string;
   updatedAt: string;
 }
