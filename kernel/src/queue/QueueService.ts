@@ -117,31 +117,10 @@ export class QueueService {
     const priority =
       options.priority === undefined ? null : integer('/priority', options.priority, 1, 2_097_151);
     const scope = currentScope();
-    // The audit write and the enqueue go out together (half the latency of one after the
-    // other). A job whose audit event could not be written is cancelled again before the
-    // caller sees the error, so no job runs unaudited (bar one that started in between).
-    // With a caller's jobId the job may be an earlier one, which must not be cancelled.
-    const [audited, enqueued] = await Promise.allSettled([
-      this.audit.record(
-        {
-          operation: 'queue.job.enqueued',
-          resourceType: 'queue_job',
-          resourceId: `${queue}/${id}`,
-          metadata: { queue, driver: this.driver.name, delayMs, attempts, priority },
-        },
-        scope,
-      ),
-      this.driver.enqueue({ queue, id, data: { payload, scope }, delayMs, attempts, backoff, priority }),
-    ]);
-    if (audited.status === 'rejected') {
-      if (enqueued.status === 'fulfilled' && options.jobId === undefined) {
-        await this.driver.cancel(queue, id).catch((error: unknown) => {
-          this.logger.error({ err: error, queue, id }, 'unaudited job could not be cancelled');
-        });
-      }
-      throw audited.reason;
-    }
-    if (enqueued.status === 'rejected') throw enqueued.reason;
+    // Enqueueing is attributed (the job carries `scope`), not audited by itself: it is
+    // plumbing of an action its caller audits, and whatever the job does is audited as the
+    // enqueuer with the original request id. Cancel, schedules and dead letters are audited.
+    await this.driver.enqueue({ queue, id, data: { payload, scope }, delayMs, attempts, backoff, priority });
     this.closeDriverWithKernel();
     return { id };
   }
