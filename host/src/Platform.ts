@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import {
   AUDIT_LOG,
   FIRST_ADMIN_SETUP,
+  QUEUE,
   createKernel,
+  runAsActor,
+  systemActor,
   type CinatraConfig,
   type Kernel,
   type Logger,
@@ -19,7 +22,9 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-const RETENTION_INTERVAL_MS = 6 * 3_600_000;
+/** The kernel's own housekeeping jobs; any platform process may run them, each fire runs once. */
+export const MAINTENANCE_QUEUE = 'kernel.maintenance';
+const AUDIT_RETENTION_SCHEDULE = { id: 'audit-retention', cron: '17 */6 * * *' };
 /** How long stop() lets in-flight requests run before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -38,22 +43,26 @@ export async function createPlatform(
     throw error;
   }
   const audit = kernel.resolve(AUDIT_LOG);
-  let retentionTimer: NodeJS.Timeout | undefined;
+  const queue = kernel.resolve(QUEUE);
   let stopping: Promise<void> | undefined;
-
-  const applyRetention = () =>
-    audit
-      .enforceRetention()
-      .catch((error: unknown) => kernel.logger.error({ err: error }, 'audit retention failed'));
 
   return {
     kernel,
     server,
     setupToken,
     async start() {
-      await applyRetention();
-      retentionTimer = setInterval(applyRetention, RETENTION_INTERVAL_MS);
-      retentionTimer.unref();
+      // Audit retention is a cron job (wall-clock times, so restarts do not postpone it), run
+      // once per fire by whichever platform process takes it.
+      await runAsActor(systemActor(), () =>
+        queue.schedule(
+          MAINTENANCE_QUEUE,
+          AUDIT_RETENTION_SCHEDULE.id,
+          { cron: AUDIT_RETENTION_SCHEDULE.cron },
+          {},
+        ),
+      );
+      // A failing run is retried, then dead-lettered (platform admins are notified).
+      await queue.work(MAINTENANCE_QUEUE, () => audit.enforceRetention()); // stopped by kernel.close()
       await server.listen({ host: config.server.host, port: config.server.port });
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -63,7 +72,6 @@ export async function createPlatform(
     stop() {
       // Close the listener first (in-flight requests finish), then flush audit and stop Postgres.
       stopping ??= (async () => {
-        clearInterval(retentionTimer);
         // Keep-alive connections become idle as their last response goes out; close them
         // then, and cut whatever still runs after the grace period.
         const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
