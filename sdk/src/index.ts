@@ -1,0 +1,2 @@
+export * from './manifest/ExtensionManifest.js';
+export * from './manifest/validateManifest.js';
