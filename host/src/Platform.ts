@@ -10,6 +10,8 @@ import {
   type Kernel,
   type Logger,
 } from '@cinatra/kernel';
+import { hostMigrations } from './database/migrations/index.js';
+import { registerExtensions } from './extensions/registerExtensions.js';
 import { createServer, type ServerOptions } from './server/createServer.js';
 
 /** A running Cinatra instance: kernel plus HTTP server. */
@@ -32,10 +34,13 @@ export async function createPlatform(
   config: CinatraConfig,
   options: { logger?: Logger } & ServerOptions = {},
 ): Promise<Platform> {
-  const kernel = await createKernel(config, { logger: options.logger });
+  const kernel = await createKernel(config, { logger: options.logger, migrations: [hostMigrations] });
   let server;
   let setupToken: string | null;
+  let extensions;
   try {
+    // Extension processes stop with the kernel (the manager registers a lifecycle closer).
+    extensions = await registerExtensions(kernel);
     server = await createServer(kernel, options);
     setupToken = await kernel.resolve(FIRST_ADMIN_SETUP).issueSetupToken();
   } catch (error) {
@@ -64,6 +69,7 @@ export async function createPlatform(
       // A failing run is retried, then dead-lettered (platform admins are notified).
       await queue.work(MAINTENANCE_QUEUE, () => audit.enforceRetention()); // stopped by kernel.close()
       await server.listen({ host: config.server.host, port: config.server.port });
+      extensions.startStartupExtensions();
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
+import { generateSigningKey } from '@cinatra/sdk';
 import { createPlatform } from '@cinatra/host';
 import {
   PASSWORD,
@@ -128,6 +129,15 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PUT /api/secrets/{secretId}/value': () => ({ value: 'next-value' }),
   'POST /api/secrets/{secretId}/grants': () => ({ granteeType: 'user', granteeId: realIds.userId! }),
   'POST /api/notifications/read': () => ({ all: true }),
+  'PUT /api/extensions/{extensionId}/grants': () => ({ permissions: [] }),
+  'PUT /api/extensions/{extensionId}/settings': () => ({ values: {} }),
+  'POST /api/trust/keys': () => ({
+    publicKeyPem: generateSigningKey().publicKeyPem,
+    publisher: 'acme',
+    tier: 'community',
+  }),
+  'POST /api/trust/key-revocations': () => ({ keyId: `sha256:${'0'.repeat(64)}`, reason: 'leaked' }),
+  'POST /api/trust/version-revocations': () => ({ name: '@acme/tool', version: '1.0.0', reason: 'broken' }),
 };
 
 function validBody(route: Route): Record<string, unknown> | undefined {
@@ -157,6 +167,8 @@ const TABLES = [
   'secrets',
   'secret_grants',
   'notifications',
+  'trust_keys',
+  'trust_revoked_versions',
 ] as const;
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

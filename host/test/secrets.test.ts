@@ -15,7 +15,7 @@ import {
   type CinatraConfig,
 } from '@cinatra/kernel';
 import { createTestDatabase, makeDataDir, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
-import { createPlatform, type Platform } from '@cinatra/host';
+import { createPlatform, hostMigrations, type Platform } from '@cinatra/host';
 import { runCli } from '../src/cli/runCli.js';
 import type { CliIo } from '../src/cli/output.js';
 import {
@@ -304,7 +304,7 @@ describe('cinatra secrets rotate-key', () => {
 
   /** Stores one secret, granted to its owner, and returns a way to read it back after a restart. */
   async function seed(config: CinatraConfig) {
-    const kernel = await createKernel(config);
+    const kernel = await createKernel(config, { migrations: [hostMigrations] });
     try {
       const [row] = (await kernel.db
         .knex('users')
@@ -327,7 +327,7 @@ describe('cinatra secrets rotate-key', () => {
         return created;
       });
       return async (next: CinatraConfig) => {
-        const reopened = await createKernel(next);
+        const reopened = await createKernel(next, { migrations: [hostMigrations] });
         try {
           return await runAsActor(owner, () => reopened.resolve(SECRET_STORE).reveal(secret.id));
         } finally {

@@ -252,7 +252,11 @@ describe('reveal needs an explicit grant', () => {
       [owner.principalId, 'deny', 'no grant to this principal'],
       [admin.principalId, 'deny', 'no grant to this principal'],
       [robotId, 'deny', 'no grant to this principal'],
-      ['system:system', 'deny', 'only a user or service account holding a grant may reveal a secret'],
+      [
+        'system:system',
+        'deny',
+        'only a user, service account or extension holding a grant may reveal a secret',
+      ],
     ]);
     expect(reveals.every((e) => e.organizationId === orgId && e.resourceId === secret.id)).toBe(true);
 

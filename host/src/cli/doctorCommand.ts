@@ -3,6 +3,8 @@ import { checkPortFree } from './checkPortFree.js';
 import { loadCliConfig, type CliConfig, type GlobalOptions } from './loadCliConfig.js';
 import { EXIT_FAILURE, EXIT_OK, firstLine, Output, plural, type CliIo } from './output.js';
 import { pingRedis } from './pingRedis.js';
+import { checkNetworkIsolation } from '../extensions/process/spawnArguments.js';
+import { hostMigrations } from '../database/migrations/index.js';
 
 const MIN_NODE_MAJOR = 24;
 
@@ -23,6 +25,16 @@ export async function doctorCommand(io: CliIo, options: GlobalOptions): Promise<
   if (Number(nodeVersion.split('.')[0]) >= MIN_NODE_MAJOR) pass(`Node.js ${nodeVersion}`);
   else flunk(`Node.js ${nodeVersion} is too old`, `install Node.js ${MIN_NODE_MAJOR} or later`);
 
+  // Without a network namespace per extension, Node cannot keep an extension off the network,
+  // so the platform starts no extension at all.
+  const isolation = await checkNetworkIsolation();
+  if (isolation.available) pass('Extension network isolation available (unshare -rn)');
+  else
+    flunk(
+      `Extensions cannot be isolated, none will start: ${isolation.reason}`,
+      'install util-linux `unshare` and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or user.max_user_namespaces > 0)',
+    );
+
   let cli: CliConfig | undefined;
   try {
     cli = loadCliConfig(io, options, 'command');
@@ -40,7 +52,7 @@ export async function doctorCommand(io: CliIo, options: GlobalOptions): Promise<
     if (!config.databaseUrl) out.note(`Opening the embedded Postgres in ${config.dataDir}…`);
     let kernel: Kernel | undefined;
     try {
-      kernel = await createKernel(config, { logger, migrate: false });
+      kernel = await createKernel(config, { logger, migrate: false, migrations: [hostMigrations] });
       const { db } = kernel;
       pass(`Database reachable at ${db.displayUrl}${db.embedded ? ' (embedded)' : ''}`);
       const pending = await kernel.pendingMigrations();

@@ -6,6 +6,13 @@ import { auditVerifyCommand } from './auditVerifyCommand.js';
 import { doctorCommand } from './doctorCommand.js';
 import type { GlobalOptions } from './loadCliConfig.js';
 import { migrateCommand } from './migrateCommand.js';
+import {
+  trustAddKeyCommand,
+  trustListCommand,
+  trustRevokeKeyCommand,
+  trustRevokeVersionCommand,
+  type TrustAddKeyOptions,
+} from './trustCommands.js';
 import { secretsRotateKeyCommand, type SecretsRotateKeyOptions } from './secretsRotateKeyCommand.js';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, firstLine, processIo, type CliIo } from './output.js';
 
@@ -104,6 +111,46 @@ First steps:
       'the new key, base64 of 32 bytes (required when CINATRA_SECRETS_MASTER_KEY is set; otherwise generated)',
     )
     .action(run<SecretsRotateKeyOptions>(secretsRotateKeyCommand));
+
+  const trust = program
+    .command('trust')
+    .description('manage the publisher keys and revocations this instance trusts');
+  trust
+    .command('add-key')
+    .description('trust a publisher signing key (the .pub.pem from `cinatra-ext keygen`)')
+    .argument('<pem-file>', 'public key PEM file')
+    .requiredOption('--publisher <id>', 'the publisher id its packages name in their manifest')
+    .requiredOption('--tier <tier>', 'first-party, partner, community or private (your own key)')
+    .action(async (pemFile: string, _options: unknown, cmd: Command) =>
+      setExitCode(await trustAddKeyCommand(io, pemFile, cmd.optsWithGlobals<TrustAddKeyOptions>())),
+    );
+  trust
+    .command('revoke-key')
+    .description('revoke a key: nothing it signed installs or loads any more')
+    .argument('<key-id>', 'sha256:<hex>, as `cinatra trust list` shows it')
+    .requiredOption('--reason <text>', 'why (kept with the revocation and in the audit log)')
+    .action(async (keyId: string, _options: unknown, cmd: Command) =>
+      setExitCode(
+        await trustRevokeKeyCommand(io, keyId, cmd.optsWithGlobals<GlobalOptions & { reason: string }>()),
+      ),
+    );
+  trust
+    .command('revoke-version')
+    .description('revoke one version of an extension package')
+    .argument('<name>', 'package name, e.g. @acme/github')
+    .argument('<version>', 'exact version, e.g. 1.2.3')
+    .requiredOption('--reason <text>', 'why (kept with the revocation and in the audit log)')
+    .action(async (name: string, version: string, _options: unknown, cmd: Command) =>
+      setExitCode(
+        await trustRevokeVersionCommand(
+          io,
+          name,
+          version,
+          cmd.optsWithGlobals<GlobalOptions & { reason: string }>(),
+        ),
+      ),
+    );
+  trust.command('list').description('list trusted keys and revoked versions').action(run(trustListCommand));
 
   program
     .command('doctor')

@@ -1,4 +1,5 @@
 import { createKernel, type Kernel } from '@cinatra/kernel';
+import { hostMigrations } from '../database/migrations/index.js';
 import type { CliConfig } from './loadCliConfig.js';
 import { fail, Output, plural, type CliIo } from './output.js';
 
@@ -25,7 +26,7 @@ export async function withKernel<T>(
     // Starting (or first initialising) the embedded cluster takes seconds; say why we wait.
     out.note(`Opening the embedded Postgres in ${config.dataDir}…`);
   }
-  const kernel = await createKernel(config, { logger, migrate: false });
+  const kernel = await createKernel(config, { logger, migrate: false, migrations: [hostMigrations] });
   try {
     if (schema !== 'ignore') {
       const pending = await kernel.pendingMigrations();

@@ -16,12 +16,14 @@ import { sendProblem, toKernelError } from './problem.js';
 import { registerRequestContext } from './requestContext.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { secretRoutes } from './routes/secrets.js';
 import { teamRoutes } from './routes/teams.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { trustRoutes } from './routes/trust.js';
 import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { registerSseShutdown } from './sse.js';
@@ -132,6 +134,8 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     auditRoutes,
     secretRoutes,
     notificationRoutes,
+    extensionRoutes,
+    trustRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);

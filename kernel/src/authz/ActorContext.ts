@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-export type PrincipalType = 'user' | 'service_account' | 'system' | 'anonymous';
-export type AuthSource = 'session' | 'api_token' | 'cli' | 'system' | 'anonymous';
+/** `extension`: an installed extension calling the host API (its package name is the principal id). */
+export type PrincipalType = 'user' | 'service_account' | 'system' | 'anonymous' | 'extension';
+export type AuthSource = 'session' | 'api_token' | 'cli' | 'system' | 'anonymous' | 'extension';
 export type PlatformRole = 'platform_admin' | 'member';
 export type OrganizationRole = 'org_owner' | 'org_admin' | 'member';
 export type TeamRole = 'team_admin' | 'member';

@@ -31,8 +31,8 @@ export interface SecretView {
   updatedAt: string;
 }
 
-/** Principals a secret can be granted to (extensions will join them). */
-export type SecretGranteeType = 'user' | 'service_account';
+/** Principals a secret can be granted to; an extension grantee is named by its package name. */
+export type SecretGranteeType = 'user' | 'service_account' | 'extension';
 
 export interface SecretGrantee {
   type: SecretGranteeType;
@@ -475,9 +475,11 @@ export class SecretStore {
   private async revealDenial(actor: ActorContext, secretId: string): Promise<string | null> {
     if (
       actor.principalId === null ||
-      (actor.principalType !== 'user' && actor.principalType !== 'service_account')
+      (actor.principalType !== 'user' &&
+        actor.principalType !== 'service_account' &&
+        actor.principalType !== 'extension')
     ) {
-      return 'only a user or service account holding a grant may reveal a secret';
+      return 'only a user, service account or extension holding a grant may reveal a secret';
     }
     if (actor.tokenScopes !== null && !scopeAllows(actor.tokenScopes, 'secret', 'read')) {
       return 'token scopes lack secret:read';
@@ -525,6 +527,12 @@ export class SecretStore {
   }
 
   private async assertPrincipal(grantee: SecretGrantee): Promise<void> {
+    // Extensions are installed by the host, not the kernel: the grantee is a package name,
+    // which the extension manager checks before it grants.
+    if (grantee.type === 'extension') {
+      if (!EXTENSION_NAME.test(grantee.id)) throw notFound('Extension', grantee.id);
+      return;
+    }
     if (!UUID.test(grantee.id)) throw notFound('Principal', grantee.id);
     const user = (await this.db.knex('users').where('id', grantee.id).first('kind')) as
       { kind: string } | undefined;
@@ -536,6 +544,7 @@ export class SecretStore {
 
 export const SECRET_STORE: InjectionToken<SecretStore> = SecretStore;
 
+const EXTENSION_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function ownerColumns(

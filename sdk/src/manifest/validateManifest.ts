@@ -49,7 +49,14 @@ export function validateManifest(packageJson: unknown): ExtensionManifest {
     }
   }
   const first = Value.Errors(ExtensionPackageSchema, value)[0];
-  if (first) throw new ManifestError(first.instancePath, first.message);
+  if (first) {
+    // A missing property is reported at its parent; name the property itself instead.
+    const missing = (first.params as { requiredProperties?: string[] }).requiredProperties?.[0];
+    if (first.keyword === 'required' && missing) {
+      throw new ManifestError(`${first.instancePath}/${missing}`, 'is required');
+    }
+    throw new ManifestError(first.instancePath, first.message);
+  }
   const manifest = value as ExtensionManifest;
   const block = manifest.cinatra;
 

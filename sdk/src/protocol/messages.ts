@@ -63,3 +63,102 @@ export type ControlMessage =
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown };
 
 export type WireMessage = RpcRequest | RpcResponse | RpcCancel | ControlMessage;
+
+/**
+ * The first message the platform sends to a new extension process, over the IPC channel
+ * (never argv or the environment, which other local users can read through /proc). The runtime
+ * waits for it, loads `entry` and answers `ready`.
+ */
+export interface InitMessage {
+  kind: 'init';
+  extensionId: string;
+  extensionVersion: string;
+  /** Absolute path of the unpacked package (the only directory the process may read besides the SDK). */
+  packageDir: string;
+  /** Module to import, relative to `packageDir`. */
+  entry: string;
+  /** The extension's writable directory, or null without the `storage` permission. */
+  dataDir: string | null;
+  /** Unix socket of the host's egress proxy for this extension: all `fetch` traffic goes there. */
+  egressSocket: string;
+  /** Granted permissions, as written in the manifest (e.g. `secrets.read:github-token`). */
+  permissions: string[];
+  /** Effective settings (defaults merged with the operator's values). */
+  settings: Record<string, string | number | boolean>;
+}
+
+export type HostToExtensionMessage =
+  InitMessage | RpcRequest | RpcResponse | RpcCancel | Extract<ControlMessage, { kind: 'ping' }>;
+
+/** An MCP `CallToolResult` (MCP 2025-06-18): what a tool returns to the model. */
+export interface CallToolResult {
+  content: ToolContent[];
+  structuredContent?: Record<string, unknown>;
+  /** True when the tool ran but failed: the model sees the content as an error report. */
+  isError?: boolean;
+}
+
+export type ToolContent =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'audio'; data: string; mimeType: string }
+  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; description?: string }
+  | { type: 'resource'; resource: { uri: string; mimeType?: string; text?: string; blob?: string } };
+
+/** Methods the platform calls on an extension: method name → params and result. */
+export interface ExtensionMethods {
+  /** Runs the extension's `activate`; tools are callable afterwards. */
+  activate: { params: Record<string, never>; result: { tools: string[] } };
+  /** Runs the extension's `deactivate` (if any); the process exits soon after. */
+  deactivate: { params: Record<string, never>; result: Record<string, never> };
+  'mcp.callTool': { params: { name: string; arguments: Record<string, unknown> }; result: CallToolResult };
+}
+
+/**
+ * Methods an extension may call on the platform: method name → params and result. Each one needs
+ * a grant (see `requiredPermission`); the platform checks it on every call whatever the
+ * extension's own SDK did.
+ */
+export interface HostMethods {
+  'secrets.read': { params: { name: string }; result: { value: string } };
+  'queue.enqueue': {
+    params: {
+      queue: string;
+      payload: unknown;
+      options?: { delayMs?: number; attempts?: number; jobId?: string };
+    };
+    result: { id: string };
+  };
+  /** Notifies the actor of the current call. */
+  'notifications.send': {
+    params: { level: 'info' | 'success' | 'warning' | 'error'; title: string; body?: string; link?: string };
+    result: Record<string, never>;
+  };
+}
+
+export type ExtensionMethod = keyof ExtensionMethods;
+export type HostMethod = keyof HostMethods;
+
+/** The error every RPC call rejects with, on both sides of the boundary. */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** Rebuilds the error from its wire shape. */
+  static fromShape(shape: RpcErrorShape): RpcError {
+    return new RpcError(shape.code, shape.message, shape.data);
+  }
+
+  toShape(): RpcErrorShape {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}

@@ -30,10 +30,11 @@ const SecretView = Type.Object({
 
 const GranteeType = Type.Union([Type.Literal('user'), Type.Literal('service_account')]);
 
+/** Grants to extensions (by package name) are made through the extensions API, so only listed here. */
 const SecretGrantView = Type.Object({
   secretId: Uuid,
-  granteeType: GranteeType,
-  granteeId: Uuid,
+  granteeType: Type.Union([...GranteeType.anyOf, Type.Literal('extension')]),
+  granteeId: Type.String({ description: 'user or service account id, or extension package name' }),
   grantedBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: DateTime,
 });

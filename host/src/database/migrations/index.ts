@@ -1,0 +1,9 @@
+import type { MigrationSet } from '@cinatra/kernel';
+import { trustStoreMigration } from './0001_trust_store.js';
+import { extensionsMigration } from './0002_extensions.js';
+
+/** The host package's own tables, applied after the kernel's (ledger names `host/<name>`). */
+export const hostMigrations: MigrationSet = {
+  owner: 'host',
+  migrations: [trustStoreMigration, extensionsMigration],
+};

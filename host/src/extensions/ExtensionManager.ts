@@ -1,0 +1,859 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inject, injectable, type InjectionToken } from 'tsyringe';
+import {
+  AUDIT_LOG,
+  AUTHORIZER,
+  DATABASE,
+  KernelError,
+  LIFECYCLE,
+  LOGGER,
+  NOTIFICATIONS,
+  SECRET_STORE,
+  WORKSPACE,
+  currentActor,
+  currentScope,
+  notFound,
+  runAsActor,
+  systemActor,
+  type AuditLog,
+  type Authorizer,
+  type Database,
+  type Lifecycle,
+  type Logger,
+  type Notifications,
+  type SecretGrantee,
+  type SecretStore,
+} from '@cinatra/kernel';
+import {
+  DEFAULT_RESOURCES,
+  HOST_API_VERSION,
+  ManifestError,
+  PackageVerificationError,
+  RpcError,
+  engineSatisfied,
+  parsePermission,
+  type CallMeta,
+  type CallToolResult,
+  type ExtensionManifest,
+  type VerifiedPackage,
+} from '@cinatra/sdk';
+import { CONTRIBUTION_REGISTRY, toolsOf, type ContributionRegistry } from './ContributionRegistry.js';
+import {
+  EXTENSION_SUPERVISOR,
+  newTraceId,
+  type ExtensionCrash,
+  type ExtensionSupervisor,
+} from './ExtensionSupervisor.js';
+import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
+
+export type ExtensionState = 'installed' | 'active' | 'inactive' | 'disabled' | 'quarantined' | 'failed';
+export type SettingValue = string | number | boolean;
+
+/** Why an extension last failed to load or run; shown in the API. */
+export interface ExtensionLastError {
+  /** A `PackageVerificationError` code, `manifest_invalid`, `engine_unsupported`, or a crash reason. */
+  code: string;
+  message: string;
+  /** The file (verification) or JSON Pointer (manifest) at fault, if any. */
+  path: string | null;
+  at: string;
+}
+
+export interface ExtensionView {
+  id: string;
+  name: string;
+  version: string;
+  displayName: string;
+  publisher: string | null;
+  enabled: boolean;
+  state: ExtensionState;
+  /** Process id while a process runs. */
+  pid: number | null;
+  lastError: ExtensionLastError | null;
+  requestedPermissions: string[];
+  grantedPermissions: string[];
+  settings: Record<string, SettingValue>;
+  contributions: {
+    mcpTools: Array<{
+      name: string;
+      title?: string;
+      description: string;
+      inputSchema: Record<string, unknown>;
+    }>;
+  };
+  activationEvents: string[];
+  /** Crashes within the quarantine window. */
+  recentCrashes: number;
+  quarantinedAt: string | null;
+  installedAt: string;
+  updatedAt: string;
+}
+
+interface ExtensionRow {
+  id: string;
+  name: string;
+  version: string;
+  enabled: boolean;
+  state: ExtensionState;
+  grantedPermissions: string[];
+  settings: Record<string, SettingValue>;
+  crashTimes: string[];
+  quarantinedAt: Date | null;
+  lastError: ExtensionLastError | null;
+  installedAt: Date;
+  updatedAt: Date;
+}
+
+const TABLE = 'extensions';
+
+/** Quarantine after this many crashes within the window. */
+export const CRASH_BUDGET = 3;
+export const CRASH_WINDOW_MS = 5 * 60_000;
+/** Wait before restart n (n = crashes in the window): 500 ms, 1 s, 2 s … at most 30 s. */
+export const restartDelayMs = (recentCrashes: number): number =>
+  recentCrashes <= 0 ? 0 : Math.min(30_000, 500 * 2 ** (recentCrashes - 1));
+
+export interface CallToolOptions {
+  signal?: AbortSignal;
+  /** Defaults to the manifest's `resources.callTimeoutMs`. */
+  deadlineMs?: number;
+}
+
+/**
+ * The installed extensions and what admins decide about them: enable/disable, reload,
+ * granted permissions, settings, quarantine. Every transition is written to `extensions`
+ * and audited.
+ *
+ * Loading is lazy and verified: no process runs until a contribution is first used
+ * (`callTool`) or, for `onStartup` extensions, until the platform starts. Before EVERY
+ * process start the package directory is verified against its signature bundle and the
+ * current trust store and its manifest re-validated; a failure refuses the load, sets state
+ * `failed` with the reason (`lastError.code` = the `PackageVerificationError` code) and is
+ * audited as `extension.load_refused`.
+ *
+ * Crashes (including memory-limit kills, missed heartbeats and failed starts) are counted:
+ * a crashed extension restarts on its next use after a back-off (`restartDelayMs`), and
+ * `onStartup` extensions are restarted automatically after it; the third crash within five
+ * minutes quarantines it (no restarts until an admin resets it; platform admins are
+ * notified). Everything else keeps running.
+ *
+ * Grant and settings changes stop the extension's process: the process receives its grants,
+ * network allow-list and settings when it starts, so the next use starts it with the new ones.
+ */
+@injectable()
+export class ExtensionManager {
+  private closed = false;
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    @inject(DATABASE) private readonly db: Database,
+    @inject(AUTHORIZER) private readonly authorizer: Authorizer,
+    @inject(AUDIT_LOG) private readonly audit: AuditLog,
+    @inject(NOTIFICATIONS) private readonly notifications: Notifications,
+    @inject(SECRET_STORE) private readonly secrets: SecretStore,
+    @inject(LIFECYCLE) private readonly lifecycle: Lifecycle,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(PACKAGE_STORE) private readonly packages: PackageStore,
+    @inject(CONTRIBUTION_REGISTRY) private readonly contributions: ContributionRegistry,
+    @inject(EXTENSION_SUPERVISOR) private readonly supervisor: ExtensionSupervisor,
+  ) {
+    this.supervisor.on('crash', (crash) => {
+      void this.handleCrash(crash).catch((error: unknown) =>
+        this.logger.error({ err: error, extension: crash.name }, 'could not record an extension crash'),
+      );
+    });
+  }
+
+  /**
+   * Reads the enabled extensions' manifests into the contribution registry (no process
+   * starts) and registers the shutdown of every process with the kernel's lifecycle.
+   */
+  async load(): Promise<void> {
+    this.lifecycle.onClose('extensions', () => this.close());
+    // Processes of a previous run are gone.
+    await this.db
+      .knex(TABLE)
+      .where('state', 'active')
+      .update({ state: 'inactive', updatedAt: this.db.knex.fn.now() });
+    const rows = (await this.db.knex(TABLE).where('enabled', true)) as ExtensionRow[];
+    for (const row of rows) {
+      try {
+        this.contributions.set(await this.packages.readManifest(row.name, row.version));
+      } catch (error) {
+        await runAsActor(systemActor(), () => this.refuseLoad(row, error));
+      }
+    }
+  }
+
+  /** Starts the `onStartup` extensions (in the background: a failing one is recorded, not fatal). */
+  startStartupExtensions(): void {
+    for (const name of this.contributions.startupExtensions()) this.activateInBackground(name);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    this.restartTimers.clear();
+    await this.supervisor.stopAll();
+  }
+
+  async list(filter: { name?: string } = {}): Promise<ExtensionView[]> {
+    await this.authorize('list');
+    const query = this.db.knex(TABLE).orderBy('name');
+    if (filter.name !== undefined) query.where('name', filter.name);
+    const rows = (await query) as ExtensionRow[];
+    return Promise.all(rows.map((row) => this.view(row)));
+  }
+
+  async get(name: string): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('read', row);
+    return this.view(row);
+  }
+
+  /** The name of the extension with this id (the HTTP API addresses extensions by id). */
+  async nameOf(id: string): Promise<string> {
+    const row = (await this.db.knex(TABLE).where('id', id).first('name')) as { name: string } | undefined;
+    if (!row) throw notFound('Extension', id);
+    return row.name;
+  }
+
+  /**
+   * Registers a signed package (see `PackageStore.installFromTarball`), disabled and with no
+   * grants. A new version of an installed extension replaces the old one; grants the new
+   * manifest no longer requests are dropped.
+   */
+  async install(tgz: Buffer, bundleJson: unknown): Promise<ExtensionView> {
+    await this.authorize('install');
+    const { manifest, verified } = await this.packages.installFromTarball(tgz, bundleJson);
+    const existing = (await this.db.knex(TABLE).where('name', manifest.name).first()) as
+      ExtensionRow | undefined;
+    if (existing) await this.supervisor.stop(existing.name);
+    const requested = new Set(manifest.cinatra.permissions ?? []);
+    const row = await this.db.knex.transaction(async (trx) => {
+      const [saved] = (await trx(TABLE)
+        .insert({ name: manifest.name, version: manifest.version, state: 'installed', enabled: false })
+        .onConflict('name')
+        .merge({
+          version: manifest.version,
+          state: nextInstallState(existing),
+          grantedPermissions: JSON.stringify(
+            (existing?.grantedPermissions ?? []).filter((p) => requested.has(p)),
+          ),
+          lastError: null,
+          updatedAt: trx.fn.now(),
+        })
+        .returning('*')) as ExtensionRow[];
+      await this.audit.recordInTransaction(trx, {
+        operation: 'extension.installed',
+        resourceType: 'extension',
+        resourceId: manifest.name,
+        metadata: {
+          version: manifest.version,
+          previousVersion: existing?.version ?? null,
+          publisher: verified.publisher,
+          keyId: verified.keyId,
+          tier: verified.tier,
+        },
+      });
+      return saved!;
+    });
+    if (row.enabled) this.contributions.set(manifest);
+    return this.view(row);
+  }
+
+  /**
+   * Enables the extension: its package is verified and its manifest validated now, so an
+   * admin sees a refusal at once (state `failed`, `lastError`); its contributions are listed
+   * from then on. `onStartup` extensions are started; others start on first use.
+   */
+  async enable(name: string): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('enable', row);
+    if (row.state === 'quarantined') {
+      throw new KernelError('conflict', `${name} is quarantined; reset the quarantine to let it run again.`);
+    }
+    await this.transition(row, { enabled: true, state: 'inactive', lastError: null }, 'extension.enabled');
+    const manifest = await this.verifiedManifest({ ...row, enabled: true });
+    if (manifest) {
+      this.contributions.set(manifest);
+      if (this.contributions.startupExtensions().includes(name))
+        await this.activate(name).catch(() => undefined);
+    }
+    return this.get(name);
+  }
+
+  /** Disables the extension: its process stops, its contributions disappear, nothing starts it. */
+  async disable(name: string): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('disable', row);
+    this.contributions.remove(name);
+    await this.supervisor.stop(name);
+    // A quarantine outlives disabling: only a reset clears it.
+    const state = row.state === 'quarantined' ? 'quarantined' : 'disabled';
+    await this.transition(row, { enabled: false, state }, 'extension.disabled');
+    return this.get(name);
+  }
+
+  /**
+   * Stops the process and forgets the loaded manifest: the package is verified and the
+   * manifest re-read before the next start, which happens on next use (or now for
+   * `onStartup` extensions). Clears a `failed` state so the next use tries again.
+   */
+  async reload(name: string): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('reload', row);
+    await this.supervisor.stop(name);
+    if (!row.enabled) {
+      await this.recordTransition(row, 'extension.reloaded', { state: row.state });
+      return this.get(name);
+    }
+    if (row.state === 'quarantined') {
+      throw new KernelError('conflict', `${name} is quarantined; reset the quarantine to let it run again.`);
+    }
+    await this.transition(row, { state: 'inactive', lastError: null }, 'extension.reloaded');
+    const manifest = await this.verifiedManifest(row);
+    if (manifest) {
+      this.contributions.set(manifest);
+      if (this.contributions.startupExtensions().includes(name)) this.activateInBackground(name);
+    } else {
+      this.contributions.remove(name);
+    }
+    return this.get(name);
+  }
+
+  /**
+   * Replaces the granted permissions. Each must be one the manifest requests (a network host
+   * must be declared AND granted). Granting `secrets.read:<name>` also grants the workspace
+   * secret `<name>` to the extension in the secret store when it exists (the secret store
+   * requires an explicit grant to the extension; apply the grants again after creating the
+   * secret). The running process stops: the next use starts it with the new grants.
+   */
+  async setGrants(name: string, permissions: string[]): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('grant', row);
+    const manifest = await this.packages.readManifest(row.name, row.version).catch(() => null);
+    const requested = new Set(manifest?.cinatra.permissions ?? []);
+    const granted = [...new Set(permissions)];
+    for (const [index, permission] of granted.entries()) {
+      if (!requested.has(permission)) {
+        throw new KernelError('validation_failed', `${name} does not request "${permission}".`, {
+          errors: [
+            { path: `/body/permissions/${index}`, message: 'is not a permission the manifest requests' },
+          ],
+        });
+      }
+    }
+    const added = granted.filter((p) => !row.grantedPermissions.includes(p));
+    const removed = row.grantedPermissions.filter((p) => !granted.includes(p));
+    await this.supervisor.stop(name);
+    await this.transition(
+      row,
+      { grantedPermissions: granted, state: row.state === 'active' ? 'inactive' : row.state },
+      'extension.grants_changed',
+      { added, removed, granted },
+    );
+    await this.syncSecretGrants(name, granted, removed);
+    return this.get(name);
+  }
+
+  async grant(name: string, permissions: string[]): Promise<ExtensionView> {
+    const row = await this.find(name);
+    return this.setGrants(name, [...new Set([...row.grantedPermissions, ...permissions])]);
+  }
+
+  async revoke(name: string, permissions: string[]): Promise<ExtensionView> {
+    const row = await this.find(name);
+    return this.setGrants(
+      name,
+      row.grantedPermissions.filter((p) => !permissions.includes(p)),
+    );
+  }
+
+  /**
+   * Sets settings values (`null` removes one, falling back to its default). Each must be
+   * declared in the manifest with the matching type; `uri` settings must be http(s) URLs.
+   */
+  async setSettings(name: string, values: Record<string, SettingValue | null>): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('configure', row);
+    const manifest = await this.packages.readManifest(row.name, row.version);
+    const declared = manifest.cinatra.settings ?? {};
+    const next: Record<string, SettingValue> = { ...row.settings };
+    for (const [key, value] of Object.entries(values)) {
+      const setting = declared[key];
+      const fail = (message: string) => {
+        throw new KernelError('validation_failed', `Setting "${key}" ${message}.`, {
+          errors: [{ path: `/body/values/${key}`, message }],
+        });
+      };
+      if (!setting) fail(`is not declared by ${name}`);
+      if (value === null) {
+        delete next[key];
+        continue;
+      }
+      if (typeof value !== setting!.type) fail(`must be a ${setting!.type}`);
+      if (setting!.format === 'uri' && !isHttpUrl(value as string)) fail('must be an http(s) URL');
+      next[key] = value;
+    }
+    await this.supervisor.stop(name);
+    await this.transition(
+      row,
+      { settings: next, state: row.state === 'active' ? 'inactive' : row.state },
+      'extension.settings_changed',
+      { keys: Object.keys(values) },
+    );
+    return this.get(name);
+  }
+
+  /** Lets a quarantined extension run again (its crash count starts from zero). */
+  async resetQuarantine(name: string): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('reset_quarantine', row);
+    if (row.state !== 'quarantined') throw new KernelError('conflict', `${name} is not quarantined.`);
+    await this.transition(
+      row,
+      { state: row.enabled ? 'inactive' : 'disabled', crashTimes: [], quarantinedAt: null, lastError: null },
+      'extension.quarantine_reset',
+    );
+    if (row.enabled) {
+      const manifest = await this.verifiedManifest(row);
+      if (manifest) this.contributions.set(manifest);
+    }
+    return this.get(name);
+  }
+
+  /**
+   * Calls one of an enabled extension's MCP tools for the current actor, starting (and
+   * verifying) the extension first if it does not run. Rejects with an `RpcError`:
+   * `not_found` (no such extension or tool), `extension_unavailable` (disabled, quarantined,
+   * refused to load), or what the call itself failed with (`deadline_exceeded`, …).
+   */
+  async callTool(
+    extension: string,
+    toolName: string,
+    args: Record<string, unknown>,
+    options: CallToolOptions = {},
+  ): Promise<CallToolResult> {
+    const row = await this.find(extension).catch(() => null);
+    if (!row) throw new RpcError('not_found', `Extension ${extension} is not installed.`);
+    if (row.enabled && (row.state === 'quarantined' || row.state === 'failed')) {
+      // Its tools are not listed, but say why rather than "no such tool".
+      throw new RpcError('extension_unavailable', unavailableReason(row));
+    }
+    if (!this.contributions.mcpTool(extension, toolName)) {
+      throw new RpcError('not_found', `No enabled extension ${extension} contributes a tool "${toolName}".`);
+    }
+    await this.authorize('call_tool', row);
+    await this.activate(extension);
+    const scope = currentScope();
+    const actor = scope.actor;
+    const callActor: CallMeta['actor'] =
+      actor.principalType === 'anonymous'
+        ? null
+        : { principalId: actor.principalId, principalType: actor.principalType };
+    const manifest = this.contributions.manifest(extension)!;
+    return this.supervisor.call(
+      extension,
+      'mcp.callTool',
+      { name: toolName, arguments: args },
+      {
+        actor: callActor,
+        traceId: scope.requestId ? scope.requestId.replaceAll('-', '') : newTraceId(),
+        deadlineMs:
+          options.deadlineMs ?? manifest.cinatra.resources?.callTimeoutMs ?? DEFAULT_RESOURCES.callTimeoutMs,
+        signal: options.signal,
+      },
+    );
+  }
+
+  /** Process id and resident memory of a running extension (diagnostics, benchmarks). */
+  processInfo(name: string): { pid: number | null; rssBytes: number | null } {
+    return { pid: this.supervisor.pid(name), rssBytes: this.supervisor.rssBytes(name) };
+  }
+
+  /**
+   * Makes sure the extension runs: waits out a crash back-off, verifies the package and
+   * starts the process. Used by every contribution's first use; exported for `onStartup`
+   * and benchmarks.
+   */
+  async activate(name: string): Promise<void> {
+    if (this.supervisor.isRunning(name)) return;
+    const row = await this.find(name);
+    if (!row.enabled) throw new RpcError('extension_unavailable', `${name} is disabled.`);
+    if (row.state === 'quarantined') throw new RpcError('extension_unavailable', unavailableReason(row));
+    const recent = recentCrashes(row.crashTimes);
+    if (recent.length > 0) {
+      const wait = Date.parse(recent.at(-1)!) + restartDelayMs(recent.length) - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
+    if (this.supervisor.isRunning(name)) return;
+    const manifest = await this.verifiedManifest(row);
+    if (!manifest) throw new RpcError('extension_unavailable', unavailableReason(await this.find(name)));
+    this.contributions.set(manifest);
+    const granted = row.grantedPermissions.map(parsePermission);
+    const settings = effectiveSettings(manifest, row.settings);
+    await this.supervisor.ensureStarted({
+      name,
+      version: row.version,
+      packageDir: this.packages.packageDir(name, row.version),
+      dataDir: granted.some((p) => p.capability === 'storage')
+        ? await this.packages.ensureDataDir(name)
+        : null,
+      entry: manifest.cinatra.entry,
+      resources: { ...DEFAULT_RESOURCES, ...manifest.cinatra.resources },
+      networkHosts: networkHosts(
+        granted.map((p) => p.text),
+        settings,
+      ),
+      settings,
+      permissions: granted,
+    });
+    await this.db
+      .knex(TABLE)
+      .where({ name, state: row.state })
+      .update({ state: 'active', updatedAt: this.db.knex.fn.now() });
+    if (row.state !== 'active') {
+      await this.audit.record({
+        operation: 'extension.activated',
+        resourceType: 'extension',
+        resourceId: name,
+        metadata: { version: row.version, from: row.state, to: 'active', pid: this.supervisor.pid(name) },
+      });
+    }
+  }
+
+  /**
+   * Verifies the package and validates its manifest; on failure records state `failed` with
+   * the reason (audited) and returns null.
+   */
+  private async verifiedManifest(row: ExtensionRow): Promise<ExtensionManifest | null> {
+    try {
+      const verified: VerifiedPackage = await this.packages.verify(row.name, row.version);
+      const manifest = await this.packages.readManifest(row.name, row.version);
+      if (!engineSatisfied(manifest)) {
+        throw Object.assign(
+          new Error(
+            `${row.name} needs host API ${manifest.cinatra.engine}; this host provides ${HOST_API_VERSION}.`,
+          ),
+          { code: 'engine_unsupported' },
+        );
+      }
+      if (manifest.cinatra.publisher !== verified.publisher) {
+        throw new PackageVerificationError(
+          'publisher_mismatch',
+          `The manifest names publisher ${manifest.cinatra.publisher}, the signing key belongs to ${verified.publisher}.`,
+        );
+      }
+      return manifest;
+    } catch (error) {
+      await this.refuseLoad(row, error);
+      return null;
+    }
+  }
+
+  private async refuseLoad(row: ExtensionRow, error: unknown): Promise<void> {
+    const lastError = describeLoadError(error);
+    this.contributions.remove(row.name);
+    await this.db.knex.transaction(async (trx) => {
+      await trx(TABLE)
+        .where('id', row.id)
+        .update({ state: 'failed', lastError: JSON.stringify(lastError), updatedAt: trx.fn.now() });
+      await this.audit.recordInTransaction(trx, {
+        operation: 'extension.load_refused',
+        resourceType: 'extension',
+        resourceId: row.name,
+        decision: 'deny',
+        reason: lastError.code,
+        metadata: {
+          version: row.version,
+          from: row.state,
+          to: 'failed',
+          message: lastError.message,
+          path: lastError.path,
+        },
+      });
+    });
+    this.logger.warn(
+      { extension: row.name, version: row.version, ...lastError },
+      'extension refused to load',
+    );
+  }
+
+  private async handleCrash(crash: ExtensionCrash): Promise<void> {
+    const row = (await this.db.knex(TABLE).where('name', crash.name).first()) as ExtensionRow | undefined;
+    if (!row || this.closed) return;
+    const now = new Date();
+    const crashTimes = [...recentCrashes(row.crashTimes, now.getTime()), now.toISOString()];
+    const quarantine = crashTimes.length >= CRASH_BUDGET && row.state !== 'quarantined';
+    const lastError: ExtensionLastError = {
+      code: crash.reason,
+      message: crash.message,
+      path: null,
+      at: now.toISOString(),
+    };
+    const state: ExtensionState =
+      quarantine || row.state === 'quarantined' ? 'quarantined' : row.enabled ? 'inactive' : row.state;
+    await runAsActor(systemActor(), () =>
+      this.db.knex.transaction(async (trx) => {
+        await trx(TABLE)
+          .where('id', row.id)
+          .update({
+            state,
+            crashTimes: JSON.stringify(crashTimes),
+            lastError: JSON.stringify(lastError),
+            ...(quarantine ? { quarantinedAt: now } : {}),
+            updatedAt: trx.fn.now(),
+          });
+        await this.audit.recordInTransaction(trx, {
+          operation: 'extension.crashed',
+          resourceType: 'extension',
+          resourceId: row.name,
+          reason: crash.reason,
+          metadata: {
+            version: crash.version,
+            from: row.state,
+            to: state,
+            exitCode: crash.code,
+            signal: crash.signal,
+            recentCrashes: crashTimes.length,
+          },
+        });
+        if (quarantine) {
+          await this.audit.recordInTransaction(trx, {
+            operation: 'extension.quarantined',
+            resourceType: 'extension',
+            resourceId: row.name,
+            reason: `${crashTimes.length} crashes within ${CRASH_WINDOW_MS / 60_000} minutes`,
+            metadata: { version: crash.version, from: row.state, to: 'quarantined', crashTimes },
+          });
+        }
+      }),
+    );
+    if (quarantine) {
+      this.contributions.remove(row.name);
+      await this.supervisor.stop(row.name);
+      await this.notifications.notifyPlatformAdmins({
+        level: 'error',
+        title: `Extension ${row.name} was quarantined`,
+        body: `It crashed ${crashTimes.length} times within ${CRASH_WINDOW_MS / 60_000} minutes (last: ${crash.reason}). It stays stopped until a platform admin resets the quarantine; the rest of the platform keeps running.`,
+        link: `/extensions/${row.id}`,
+        dedupeKey: `extension-quarantined:${row.name}`,
+      });
+      return;
+    }
+    // Lazy extensions restart on their next use; onStartup ones are restarted after the back-off.
+    if (row.enabled && this.contributions.startupExtensions().includes(row.name)) {
+      const timer = setTimeout(() => {
+        this.restartTimers.delete(timer);
+        this.activateInBackground(row.name);
+      }, restartDelayMs(crashTimes.length));
+      timer.unref();
+      this.restartTimers.add(timer);
+    }
+  }
+
+  private activateInBackground(name: string): void {
+    if (this.closed) return;
+    void runAsActor(systemActor(), () => this.activate(name)).catch((error: unknown) =>
+      this.logger.warn({ err: error, extension: name }, 'extension could not be started'),
+    );
+  }
+
+  /** Grants (or withdraws) workspace secrets named by `secrets.read:<name>` permissions. */
+  private async syncSecretGrants(extension: string, granted: string[], removed: string[]): Promise<void> {
+    const names = (permissions: string[]) =>
+      permissions
+        .map(parsePermission)
+        .filter((p) => p.capability === 'secrets.read' && p.qualifier && !p.qualifier.includes('*'))
+        .map((p) => p.qualifier!);
+    const grantee: SecretGrantee = { type: 'extension', id: extension };
+    for (const [secretNames, apply] of [
+      [names(granted), (id: string) => this.secrets.grant(id, grantee)],
+      [names(removed), (id: string) => this.secrets.revoke(id, grantee).catch(() => undefined)],
+    ] as const) {
+      if (secretNames.length === 0) continue;
+      const rows = (await this.db
+        .knex('secrets')
+        .where('ownerTier', 'workspace')
+        .whereIn('name', secretNames)
+        .select('id')) as Array<{ id: string }>;
+      for (const { id } of rows) await apply(id);
+    }
+  }
+
+  private async transition(
+    row: ExtensionRow,
+    changes: Partial<
+      Pick<
+        ExtensionRow,
+        'enabled' | 'state' | 'grantedPermissions' | 'settings' | 'crashTimes' | 'quarantinedAt' | 'lastError'
+      >
+    >,
+    operation: string,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
+    const update: Record<string, unknown> = { updatedAt: this.db.knex.fn.now() };
+    for (const [key, value] of Object.entries(changes)) {
+      update[key] =
+        key === 'enabled' || key === 'state' || key === 'quarantinedAt' || value === null
+          ? value
+          : JSON.stringify(value);
+    }
+    await this.db.knex.transaction(async (trx) => {
+      await trx(TABLE).where('id', row.id).update(update);
+      await this.audit.recordInTransaction(trx, {
+        operation,
+        resourceType: 'extension',
+        resourceId: row.name,
+        metadata: { version: row.version, from: row.state, to: changes.state ?? row.state, ...metadata },
+      });
+    });
+  }
+
+  private async recordTransition(
+    row: ExtensionRow,
+    operation: string,
+    metadata: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.record({
+      operation,
+      resourceType: 'extension',
+      resourceId: row.name,
+      metadata: { version: row.version, ...metadata },
+    });
+  }
+
+  private async authorize(action: string, row?: ExtensionRow): Promise<void> {
+    await this.authorizer.authorize(currentActor(), action, {
+      type: 'extension',
+      ...(row ? { id: row.name } : {}),
+      owner: WORKSPACE,
+    });
+  }
+
+  private async find(name: string): Promise<ExtensionRow> {
+    const row = (await this.db.knex(TABLE).where('name', name).first()) as ExtensionRow | undefined;
+    if (!row) throw notFound('Extension', name);
+    return row;
+  }
+
+  private async view(row: ExtensionRow): Promise<ExtensionView> {
+    const manifest = await this.packages.readManifest(row.name, row.version).catch(() => null);
+    return {
+      id: row.id,
+      name: row.name,
+      version: row.version,
+      displayName: manifest?.cinatra.displayName ?? row.name,
+      publisher: manifest?.cinatra.publisher ?? null,
+      enabled: row.enabled,
+      state: row.state,
+      pid: this.supervisor.pid(row.name),
+      lastError: row.lastError,
+      requestedPermissions: manifest?.cinatra.permissions ?? [],
+      grantedPermissions: row.grantedPermissions,
+      settings: manifest ? effectiveSettings(manifest, row.settings) : row.settings,
+      contributions: {
+        mcpTools: manifest
+          ? toolsOf(manifest).map(({ name, title, description, inputSchema }) => ({
+              name,
+              ...(title ? { title } : {}),
+              description,
+              inputSchema,
+            }))
+          : [],
+      },
+      activationEvents: manifest ? activationEvents(manifest) : [],
+      recentCrashes: recentCrashes(row.crashTimes).length,
+      quarantinedAt: row.quarantinedAt ? new Date(row.quarantinedAt).toISOString() : null,
+      installedAt: new Date(row.installedAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    };
+  }
+}
+
+function activationEvents(manifest: ExtensionManifest): string[] {
+  return [
+    ...new Set([
+      ...(manifest.cinatra.activationEvents ?? []),
+      ...toolsOf(manifest).map((tool) => `onMcpTool:${tool.name}`),
+    ]),
+  ];
+}
+
+/** A new version keeps the admin's decision: enabled stays enabled (not yet running), disabled stays disabled. */
+function nextInstallState(existing: ExtensionRow | undefined): ExtensionState {
+  if (!existing) return 'installed';
+  if (existing.state === 'quarantined') return 'quarantined';
+  if (existing.enabled) return 'inactive';
+  return existing.state === 'disabled' ? 'disabled' : 'installed';
+}
+
+function unavailableReason(row: ExtensionRow): string {
+  if (row.state === 'quarantined') {
+    return `${row.name} is quarantined after ${CRASH_BUDGET} crashes within ${CRASH_WINDOW_MS / 60_000} minutes; a platform admin can reset the quarantine.`;
+  }
+  return `${row.name} refused to load: ${row.lastError?.code ?? 'unknown'} (${row.lastError?.message ?? 'no detail'}).`;
+}
+
+function recentCrashes(times: readonly string[], now = Date.now()): string[] {
+  return times.filter((t) => now - Date.parse(t) < CRASH_WINDOW_MS).sort();
+}
+
+/** Defaults merged with the operator's values. */
+export function effectiveSettings(
+  manifest: ExtensionManifest,
+  values: Record<string, SettingValue>,
+): Record<string, SettingValue> {
+  const settings: Record<string, SettingValue> = {};
+  for (const [key, setting] of Object.entries(manifest.cinatra.settings ?? {})) {
+    const value = values[key] ?? setting.default;
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
+}
+
+/**
+ * The hosts a process may reach: granted `network:` permissions, `${settings.x}` resolved to
+ * the host (and explicit port) of that setting's URL.
+ */
+export function networkHosts(granted: string[], settings: Record<string, SettingValue>): string[] {
+  const hosts = new Set<string>();
+  for (const permission of granted.map(parsePermission)) {
+    if (permission.capability !== 'network' || !permission.qualifier) continue;
+    const setting = permission.qualifier.match(/^\$\{settings\.([a-zA-Z][a-zA-Z0-9]*)\}$/)?.[1];
+    if (!setting) {
+      hosts.add(permission.qualifier);
+      continue;
+    }
+    const value = settings[setting];
+    if (typeof value === 'string' && isHttpUrl(value)) hosts.add(new URL(value).host);
+  }
+  return [...hosts];
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function describeLoadError(error: unknown): ExtensionLastError {
+  const at = new Date().toISOString();
+  if (error instanceof PackageVerificationError)
+    return { code: error.code, message: error.message, path: error.path, at };
+  if (error instanceof ManifestError)
+    return { code: error.code, message: error.message, path: error.path, at };
+  const code = (error as { code?: unknown }).code;
+  return {
+    code: typeof code === 'string' && /^[a-z_]+$/.test(code) ? code : 'load_failed',
+    message: (error as Error).message,
+    path: null,
+    at,
+  };
+}
+
+export const EXTENSION_MANAGER: InjectionToken<ExtensionManager> = ExtensionManager;

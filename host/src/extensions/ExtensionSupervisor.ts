@@ -1,0 +1,220 @@
+import { EventEmitter } from 'node:events';
+import { inject, injectable, type InjectionToken } from 'tsyringe';
+import { LOGGER, type Logger } from '@cinatra/kernel';
+import {
+  RpcError,
+  type CallMeta,
+  type ExtensionMethod,
+  type ExtensionMethods,
+  type Permission,
+  type Resources,
+} from '@cinatra/sdk';
+import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
+import { ExtensionProcess, type ExtensionProcessExit } from './process/ExtensionProcess.js';
+
+/** Everything needed to start one extension process; built by the manager after verification. */
+export interface ExtensionStartSpec {
+  name: string;
+  version: string;
+  packageDir: string;
+  dataDir: string | null;
+  entry: string;
+  resources: Resources;
+  networkHosts: string[];
+  settings: Record<string, string | number | boolean>;
+  /** Granted permissions (a snapshot: changing grants stops the process, see `ExtensionManager`). */
+  permissions: Permission[];
+}
+
+/** Why a process ended when it was not asked to: each one counts towards quarantine. */
+export interface ExtensionCrash {
+  name: string;
+  version: string;
+  reason: 'crashed' | 'memory_limit' | 'heartbeat_timeout' | 'start_failed';
+  code: number | null;
+  signal: string | null;
+  message: string;
+}
+
+interface Running {
+  spec: ExtensionStartSpec;
+  process: ExtensionProcess;
+}
+
+export interface CallOptions {
+  actor: CallMeta['actor'];
+  traceId: string;
+  deadlineMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Owns the extension processes: one OS process per extension, started through
+ * `ExtensionProcess.start` (which applies the permission model, memory limit and heartbeats)
+ * and activated before first use. Concurrent first uses share one start. A process that ends
+ * without being asked (crash, memory limit, missed heartbeats, failure to start) is reported
+ * as a `crash` event; restart and quarantine policy is the manager's (it owns the state).
+ */
+@injectable()
+export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] }> {
+  private readonly running = new Map<string, Running>();
+  private readonly starting = new Map<string, Promise<Running>>();
+  private readonly stopping = new Set<ExtensionProcess>();
+
+  constructor(
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(HOST_API_DISPATCHER) private readonly dispatcher: HostApiDispatcher,
+  ) {
+    super();
+  }
+
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  pid(name: string): number | null {
+    return this.running.get(name)?.process.pid ?? null;
+  }
+
+  rssBytes(name: string): number | null {
+    return this.running.get(name)?.process.rssBytes() ?? null;
+  }
+
+  /** Names of the extensions with a live process. */
+  runningNames(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Starts and activates the extension unless it runs already (or is starting: then waits for that). */
+  async ensureStarted(spec: ExtensionStartSpec): Promise<void> {
+    if (this.running.has(spec.name)) return;
+    let start = this.starting.get(spec.name);
+    if (!start) {
+      start = this.start(spec).finally(() => this.starting.delete(spec.name));
+      this.starting.set(spec.name, start);
+    }
+    await start;
+  }
+
+  async call<M extends ExtensionMethod>(
+    name: string,
+    method: M,
+    params: ExtensionMethods[M]['params'],
+    options: CallOptions,
+  ): Promise<ExtensionMethods[M]['result']> {
+    const entry = this.running.get(name);
+    if (!entry) throw new RpcError('extension_unavailable', `${name} is not running.`);
+    return entry.process.call(method, params, {
+      meta: this.meta(entry.spec, options.actor, options.traceId),
+      deadlineMs: options.deadlineMs,
+      signal: options.signal,
+    });
+  }
+
+  /** Stops the extension's process (deactivate, then exit); no crash is reported. */
+  async stop(name: string): Promise<void> {
+    await this.starting.get(name)?.catch(() => undefined);
+    const entry = this.running.get(name);
+    if (!entry) return;
+    this.running.delete(name);
+    this.stopping.add(entry.process);
+    try {
+      await entry.process
+        .call('deactivate', {}, { meta: this.meta(entry.spec, null, newTraceId()), deadlineMs: 2_000 })
+        .catch(() => undefined);
+      await entry.process.stop();
+    } finally {
+      this.stopping.delete(entry.process);
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.starting.values()]);
+    await Promise.allSettled([...this.running.keys()].map((name) => this.stop(name)));
+  }
+
+  private async start(spec: ExtensionStartSpec): Promise<Running> {
+    const logger = this.logger.child({ extension: spec.name, extensionVersion: spec.version });
+    const target = {
+      name: spec.name,
+      version: spec.version,
+      granted: () => spec.permissions.map((p) => p.text),
+    };
+    let process: ExtensionProcess;
+    try {
+      process = await ExtensionProcess.start({
+        extensionId: spec.name,
+        version: spec.version,
+        packageDir: spec.packageDir,
+        dataDir: spec.dataDir,
+        entry: spec.entry,
+        resources: spec.resources,
+        networkHosts: spec.networkHosts,
+        settings: spec.settings,
+        permissions: spec.permissions,
+        hostApi: this.dispatcher.forExtension(target),
+        onEgressDenied: (egress, reason) => {
+          void this.dispatcher
+            .egressDenied(target, `${egress.host}:${egress.port}`, reason)
+            .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused connection'));
+        },
+        logger,
+      });
+    } catch (error) {
+      this.reportCrash(spec, 'start_failed', null, null, (error as Error).message);
+      throw new RpcError(
+        'extension_unavailable',
+        `${spec.name} failed to start: ${(error as Error).message}`,
+      );
+    }
+    const entry: Running = { spec, process };
+    process.once('exit', (exit: ExtensionProcessExit) => {
+      if (this.running.get(spec.name)?.process === process) this.running.delete(spec.name);
+      if (this.stopping.has(process) || exit.reason === 'stopped') return;
+      this.reportCrash(
+        spec,
+        exit.reason,
+        exit.code,
+        exit.signal,
+        exit.detail ?? `process ended (${exit.reason})`,
+      );
+    });
+    this.running.set(spec.name, entry);
+    try {
+      await process.call('activate', {}, { meta: this.meta(spec, null, newTraceId()) });
+    } catch (error) {
+      this.running.delete(spec.name);
+      this.stopping.add(process);
+      process.kill('activation failed');
+      this.reportCrash(spec, 'start_failed', null, null, `activate failed: ${(error as Error).message}`);
+      throw new RpcError(
+        'extension_unavailable',
+        `${spec.name} failed to activate: ${(error as Error).message}`,
+      );
+    }
+    logger.info({ pid: process.pid }, 'extension activated');
+    return entry;
+  }
+
+  private reportCrash(
+    spec: ExtensionStartSpec,
+    reason: ExtensionCrash['reason'],
+    code: number | null,
+    signal: string | null,
+    message: string,
+  ): void {
+    this.logger.warn({ extension: spec.name, reason, code, signal }, 'extension process crashed');
+    this.emit('crash', { name: spec.name, version: spec.version, reason, code, signal, message });
+  }
+
+  private meta(spec: ExtensionStartSpec, actor: CallMeta['actor'], traceId: string): CallMeta {
+    return { extensionId: spec.name, extensionVersion: spec.version, actor, traceId };
+  }
+}
+
+/** A W3C trace id (32 lowercase hex, not all zero). */
+export function newTraceId(): string {
+  return crypto.randomUUID().replaceAll('-', '');
+}
+
+export const EXTENSION_SUPERVISOR: InjectionToken<ExtensionSupervisor> = ExtensionSupervisor;

@@ -1,0 +1,160 @@
+import { Type } from 'typebox';
+import type { Kernel } from '@cinatra/kernel';
+import { PERMISSION_PATTERN } from '@cinatra/sdk';
+import { EXTENSION_MANAGER } from '../../extensions/ExtensionManager.js';
+import type { CinatraServer } from '../createServer.js';
+import { DateTime, Uuid, withProblems } from '../schemas.js';
+
+const ExtensionState = Type.Union(
+  ['installed', 'active', 'inactive', 'disabled', 'quarantined', 'failed'].map((s) => Type.Literal(s)),
+);
+const SettingValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+
+const ExtensionView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String({ description: 'npm package name, e.g. @cinatra/github' }),
+    version: Type.String(),
+    displayName: Type.String(),
+    publisher: Type.Union([Type.String(), Type.Null()]),
+    enabled: Type.Boolean(),
+    state: ExtensionState,
+    pid: Type.Union([Type.Integer(), Type.Null()], { description: 'Process id while it runs' }),
+    lastError: Type.Union([
+      Type.Object({
+        code: Type.String({ description: 'e.g. file_modified, unknown_key, manifest_invalid, memory_limit' }),
+        message: Type.String(),
+        path: Type.Union([Type.String(), Type.Null()]),
+        at: DateTime,
+      }),
+      Type.Null(),
+    ]),
+    requestedPermissions: Type.Array(Type.String(), { description: 'What the manifest asks for' }),
+    grantedPermissions: Type.Array(Type.String(), { description: 'What a platform admin approved' }),
+    settings: Type.Record(Type.String(), SettingValue),
+    contributions: Type.Object({
+      mcpTools: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          title: Type.Optional(Type.String()),
+          description: Type.String(),
+          inputSchema: Type.Object({}, { additionalProperties: true }),
+        }),
+      ),
+    }),
+    activationEvents: Type.Array(Type.String()),
+    recentCrashes: Type.Integer({ description: 'Crashes in the last 5 minutes (3 quarantine it)' }),
+    quarantinedAt: Type.Union([DateTime, Type.Null()]),
+    installedAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Extension', title: 'Extension' },
+);
+
+const Params = Type.Object({ extensionId: Uuid });
+const TAGS = ['extensions'];
+const response = withProblems({ 200: Type.Ref('Extension') });
+
+/**
+ * Installed extensions, for platform admins (the manager authorizes every call). Extensions
+ * are addressed by their row id: package names contain `@` and `/`, which would need
+ * encoding in a path; `GET /api/extensions?name=@cinatra/github` finds the id by name.
+ */
+export function extensionRoutes(app: CinatraServer, kernel: Kernel): void {
+  const manager = kernel.resolve(EXTENSION_MANAGER);
+  app.addSchema(ExtensionView);
+  const byId = async (id: string) => manager.nameOf(id);
+
+  app.get(
+    '/api/extensions',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Installed extensions with their state, permissions and contributions',
+        querystring: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 214, description: 'Package name' })) },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 200: Type.Array(Type.Ref('Extension')) }),
+      },
+    },
+    async (request) => manager.list({ name: request.query.name }),
+  );
+
+  app.get(
+    '/api/extensions/:extensionId',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'One extension: state, last error, requested vs granted permissions, contributions',
+        params: Params,
+        response,
+      },
+    },
+    async (request) => manager.get(await byId(request.params.extensionId)),
+  );
+
+  for (const [action, summary] of [
+    ['enable', 'Enable (verifies the package now; starts on first use or at startup)'],
+    ['disable', 'Disable: stops its process and hides its contributions'],
+    ['reload', 'Stop its process; it is verified again and restarted on next use'],
+  ] as const) {
+    app.post(
+      `/api/extensions/:extensionId/${action}`,
+      { schema: { tags: TAGS, summary, params: Params, response } },
+      async (request) => manager[action](await byId(request.params.extensionId)),
+    );
+  }
+
+  app.put(
+    '/api/extensions/:extensionId/grants',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Set the granted permissions (a subset of those the manifest requests)',
+        params: Params,
+        body: Type.Object(
+          {
+            permissions: Type.Array(Type.String({ pattern: PERMISSION_PATTERN }), {
+              maxItems: 100,
+              description: 'e.g. secrets.read:github-token, network:api.github.com',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response,
+      },
+    },
+    async (request) => manager.setGrants(await byId(request.params.extensionId), request.body.permissions),
+  );
+
+  app.put(
+    '/api/extensions/:extensionId/settings',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Set settings values (null resets one to its default); restarts it on next use',
+        params: Params,
+        body: Type.Object(
+          {
+            values: Type.Record(
+              Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]{0,63}$' }),
+              Type.Union([SettingValue, Type.Null()]),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response,
+      },
+    },
+    async (request) => manager.setSettings(await byId(request.params.extensionId), request.body.values),
+  );
+
+  app.post(
+    '/api/extensions/:extensionId/quarantine/reset',
+    {
+      schema: { tags: TAGS, summary: 'Let a quarantined extension run again', params: Params, response },
+    },
+    async (request) => manager.resetQuarantine(await byId(request.params.extensionId)),
+  );
+}

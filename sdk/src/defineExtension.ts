@@ -1,0 +1,89 @@
+import type { CallMeta, CallToolResult, HostMethods } from './protocol/messages.js';
+
+/**
+ * What an extension's entry module exports by default. The runtime inside the extension process
+ * imports it, calls `activate` once with the host API built from the extension's granted
+ * permissions, then routes tool calls to the returned handlers.
+ *
+ * ```js
+ * import { defineExtension } from '@cinatra/sdk';
+ * export default defineExtension({
+ *   activate(host) {
+ *     return { tools: { hello: async ({ name }) => ({ content: [{ type: 'text', text: `Hello ${name}` }] }) } };
+ *   },
+ * });
+ * ```
+ */
+export interface ExtensionDefinition {
+  activate(host: HostApi, context: ExtensionContext): Activation | Promise<Activation>;
+  /** Called before the process stops; release what `activate` opened. Bounded by the stop grace time. */
+  deactivate?(): void | Promise<void>;
+}
+
+export interface Activation {
+  /** Handlers of the tools the manifest declares under `contributes.mcpTools`, by tool name. */
+  tools?: Record<string, ToolHandler>;
+}
+
+export type ToolHandler = (
+  args: Record<string, unknown>,
+  call: CallContext,
+) => CallToolResult | Promise<CallToolResult>;
+
+/** Per call: who it is for, how to correlate it, and when to give up. */
+export interface CallContext {
+  /** Aborts when the caller cancels or the call's deadline passes: pass it to `fetch` and friends. */
+  signal: AbortSignal;
+  actor: CallMeta['actor'];
+  traceId: string;
+}
+
+export interface ExtensionContext {
+  extensionId: string;
+  extensionVersion: string;
+  /** The unpacked package, readable by the extension (for bundled assets). */
+  packageDir: string;
+  /** The permissions the operator granted, as written in the manifest. */
+  permissions: readonly string[];
+}
+
+/**
+ * The platform as an extension sees it. Every method is attributed to the extension and, inside a
+ * tool call, to the call's actor and trace id. A method whose permission was not granted throws an
+ * `RpcError` with code `permission_denied` without leaving the process; the platform checks again
+ * on its side.
+ */
+export interface HostApi {
+  secrets: {
+    /** Needs `secrets.read:<name>`. */
+    read(name: string): Promise<string>;
+  };
+  queue: {
+    /** Needs `queue.enqueue:<queue>`. */
+    enqueue(
+      queue: string,
+      payload: unknown,
+      options?: HostMethods['queue.enqueue']['params']['options'],
+    ): Promise<{ id: string }>;
+  };
+  notifications: {
+    /** Needs `notifications.send`; goes to the actor of the current call. */
+    send(notification: HostMethods['notifications.send']['params']): Promise<void>;
+  };
+  /** Structured logs, forwarded to the platform's log with the extension's id. */
+  log: Record<'debug' | 'info' | 'warn' | 'error', (message: string, data?: unknown) => void>;
+  storage: {
+    /** The extension's writable directory, or null without the `storage` permission. */
+    dir: string | null;
+  };
+  /** Effective settings: manifest defaults merged with the operator's values. */
+  settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Declares an extension; returns the definition unchanged, typed. */
+export function defineExtension(definition: ExtensionDefinition): ExtensionDefinition {
+  if (typeof definition?.activate !== 'function') {
+    throw new TypeError('defineExtension: `activate` must be a function');
+  }
+  return definition;
+}

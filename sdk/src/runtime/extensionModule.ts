@@ -1,0 +1,17 @@
+/**
+ * What `import '@cinatra/sdk'` gives code running inside an extension process: the runtime maps
+ * the specifier here (see `main.ts`), so an extension gets the same `defineExtension` and
+ * `RpcError` as the runtime without loading the SDK's build-time tooling (manifest validation,
+ * signing) or needing its own copy of the SDK. Types come from the full package at compile time.
+ */
+export { defineExtension } from '../defineExtension.js';
+export type {
+  Activation,
+  CallContext,
+  ExtensionContext,
+  ExtensionDefinition,
+  HostApi,
+  ToolHandler,
+} from '../defineExtension.js';
+export { RpcError } from '../protocol/messages.js';
+export type { CallMeta, CallToolResult, RpcErrorCode, ToolContent } from '../protocol/messages.js';

@@ -1,0 +1,304 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { registerHooks } from 'node:module';
+import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Activation, ExtensionDefinition, HostApi, ToolHandler } from '../defineExtension.js';
+import { isGranted, requiredPermission } from '../protocol/grants.js';
+import {
+  RpcError,
+  type CallMeta,
+  type ExtensionMethods,
+  type HostMethod,
+  type HostMethods,
+  type HostToExtensionMessage,
+  type InitMessage,
+  type RpcErrorShape,
+  type RpcRequest,
+  type RpcResponse,
+  type WireMessage,
+} from '../protocol/messages.js';
+import { installEgressDispatcher } from './egressDispatcher.js';
+
+/**
+ * The main module of every extension process. The platform starts it (see the host's
+ * `ExtensionProcess`) under Node's permission model, in its own network namespace, with an empty
+ * environment and an IPC channel; this file:
+ *
+ * 1. waits for the `init` message on the IPC channel (the only input; nothing comes from argv/env);
+ * 2. routes `fetch` through the host's egress proxy socket and makes `@cinatra/sdk` resolve to the
+ *    extension-facing module, then imports the extension's entry and sends `ready`;
+ * 3. answers `ExtensionMethods` (`activate`, `deactivate`, `mcp.callTool`), each with the caller's
+ *    deadline and cancellation wired into the handler's `signal`, and `ping` with `pong` + RSS;
+ * 4. gives the extension a host API built from its granted permissions; host calls made inside a
+ *    tool call carry that call's actor, trace id and remaining deadline.
+ */
+
+/** Deadline of host calls made outside any tool call (e.g. during `activate`). */
+const OWN_CALL_DEADLINE_MS = 30_000;
+/** Exit code when the entry cannot be loaded: the host reports it as a failed start. */
+const EXIT_LOAD_FAILED = 78;
+
+interface CallScope {
+  meta: CallMeta;
+  controller: AbortController;
+  deadline: number;
+  /** Host calls made inside this call and not answered yet: abandoned when the call ends early. */
+  hostCalls: Set<number>;
+}
+
+const send = (message: WireMessage) => {
+  if (process.connected) process.send!(message);
+};
+
+if (!process.send) {
+  process.stderr.write(
+    'cinatra extension runtime: started without an IPC channel; the platform starts this file\n',
+  );
+  process.exit(2);
+}
+
+process.once('message', (message: HostToExtensionMessage) => {
+  if (message.kind !== 'init') {
+    process.stderr.write(`cinatra extension runtime: expected init, got ${message.kind}\n`);
+    process.exit(2);
+  }
+  boot(message).catch((error: unknown) => {
+    send({ kind: 'log', level: 'error', message: `extension failed to load: ${describe(error)}` });
+    process.exitCode = EXIT_LOAD_FAILED;
+    process.disconnect();
+  });
+});
+// The platform went away: nobody can call us any more.
+process.once('disconnect', () => process.exit(0));
+
+async function boot(init: InitMessage): Promise<void> {
+  installEgressDispatcher(init.egressSocket);
+  const sdkUrl = new URL('./extensionModule.js', import.meta.url).href;
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      specifier === '@cinatra/sdk' ? { url: sdkUrl, shortCircuit: true } : nextResolve(specifier, context),
+  });
+
+  const entryPath = join(init.packageDir, init.entry);
+  if (!isAbsolute(entryPath) || !entryPath.startsWith(init.packageDir))
+    throw new Error('entry escapes the package');
+  const module = (await import(pathToFileURL(entryPath).href)) as { default?: ExtensionDefinition };
+  const definition = module.default;
+  if (!definition || typeof definition.activate !== 'function') {
+    throw new Error(`${init.entry} must export default defineExtension({ activate… })`);
+  }
+  const runtime = new ExtensionRuntime(init, definition);
+  process.on('message', (message: HostToExtensionMessage) => runtime.receive(message));
+  send({ kind: 'ready', pid: process.pid });
+}
+
+class ExtensionRuntime {
+  private readonly scope = new AsyncLocalStorage<CallScope>();
+  private readonly inbound = new Map<number, CallScope>();
+  private readonly outbound = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private tools: Record<string, ToolHandler> | null = null;
+  private readonly ownMeta: CallMeta;
+
+  constructor(
+    private readonly init: InitMessage,
+    private readonly definition: ExtensionDefinition,
+  ) {
+    this.ownMeta = {
+      extensionId: init.extensionId,
+      extensionVersion: init.extensionVersion,
+      actor: null,
+      traceId: '0'.repeat(32),
+    };
+  }
+
+  receive(message: HostToExtensionMessage): void {
+    switch (message.kind) {
+      case 'request':
+        this.serve(message);
+        return;
+      case 'response':
+        this.settle(message);
+        return;
+      case 'cancel': {
+        const scope = this.inbound.get(message.id);
+        if (scope) this.abort(scope, new RpcError('cancelled', 'the platform cancelled the call'));
+        return;
+      }
+      case 'ping':
+        send({ kind: 'pong', seq: message.seq, rssBytes: process.memoryUsage.rss() });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private serve(request: RpcRequest): void {
+    const scope: CallScope = {
+      meta: request.meta,
+      controller: new AbortController(),
+      deadline: Date.now() + request.deadlineMs,
+      hostCalls: new Set(),
+    };
+    this.inbound.set(request.id, scope);
+    const timer = setTimeout(
+      () =>
+        this.abort(scope, new RpcError('deadline_exceeded', `deadline of ${request.deadlineMs} ms passed`)),
+      request.deadlineMs,
+    );
+    const done = () => {
+      clearTimeout(timer);
+      this.inbound.delete(request.id);
+    };
+    this.scope
+      .run(scope, () => this.dispatch(request, scope.controller.signal))
+      .then(
+        (result) => {
+          done();
+          send({ kind: 'response', id: request.id, result });
+        },
+        (error: unknown) => {
+          done();
+          send({ kind: 'response', id: request.id, error: toShape(error) });
+        },
+      );
+  }
+
+  /** Ends a call early: its signal aborts, and the host calls it is waiting for are abandoned. */
+  private abort(scope: CallScope, reason: RpcError): void {
+    scope.controller.abort(reason);
+    for (const id of scope.hostCalls) {
+      const pending = this.outbound.get(id);
+      this.outbound.delete(id);
+      send({ kind: 'cancel', id });
+      pending?.reject(reason);
+    }
+    scope.hostCalls.clear();
+  }
+
+  private async dispatch(request: RpcRequest, signal: AbortSignal): Promise<unknown> {
+    const method = request.method as keyof ExtensionMethods;
+    switch (method) {
+      case 'activate': {
+        const activation: Activation =
+          (await this.definition.activate(this.hostApi(), {
+            extensionId: this.init.extensionId,
+            extensionVersion: this.init.extensionVersion,
+            packageDir: this.init.packageDir,
+            permissions: this.init.permissions,
+          })) ?? {};
+        this.tools = { ...activation.tools };
+        return { tools: Object.keys(this.tools) } satisfies ExtensionMethods['activate']['result'];
+      }
+      case 'deactivate':
+        await this.definition.deactivate?.();
+        this.tools = null;
+        return {};
+      case 'mcp.callTool': {
+        const params = request.params as ExtensionMethods['mcp.callTool']['params'];
+        if (!this.tools) throw new RpcError('extension_unavailable', 'the extension is not activated');
+        const tool = Object.hasOwn(this.tools, params.name) ? this.tools[params.name] : undefined;
+        if (!tool) throw new RpcError('not_found', `the extension has no tool "${params.name}"`);
+        return await tool(params.arguments ?? {}, {
+          signal,
+          actor: request.meta.actor,
+          traceId: request.meta.traceId,
+        });
+      }
+      default:
+        throw new RpcError('not_found', `unknown method ${String(request.method)}`);
+    }
+  }
+
+  private settle(response: RpcResponse): void {
+    const pending = this.outbound.get(response.id);
+    if (!pending) return;
+    this.outbound.delete(response.id);
+    if (response.error) pending.reject(RpcError.fromShape(response.error));
+    else pending.resolve(response.result);
+  }
+
+  /** Calls the platform, on behalf of the current tool call if there is one. */
+  private callHost<M extends HostMethod>(
+    method: M,
+    params: HostMethods[M]['params'],
+  ): Promise<HostMethods[M]['result']> {
+    const required = requiredPermission(method, params);
+    if (!isGranted(this.init.permissions, required.capability, required.qualifier)) {
+      const needed = required.qualifier
+        ? `${required.capability}:${required.qualifier}`
+        : required.capability;
+      return Promise.reject(
+        new RpcError(
+          'permission_denied',
+          `${method} needs the permission "${needed}", which this extension was not granted`,
+        ),
+      );
+    }
+    const scope = this.scope.getStore();
+    const deadlineMs = scope ? Math.max(1, scope.deadline - Date.now()) : OWN_CALL_DEADLINE_MS;
+    if (scope?.controller.signal.aborted) return Promise.reject(scope.controller.signal.reason as Error);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      scope?.hostCalls.add(id);
+      this.outbound.set(id, {
+        resolve: (value) => {
+          scope?.hostCalls.delete(id);
+          resolve(value as HostMethods[M]['result']);
+        },
+        reject: (error) => {
+          scope?.hostCalls.delete(id);
+          reject(error);
+        },
+      });
+      send({ kind: 'request', id, method, params, meta: scope?.meta ?? this.ownMeta, deadlineMs });
+    });
+  }
+
+  /** The host API of this extension: what the platform granted, nothing more. */
+  private hostApi(): HostApi {
+    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: unknown) =>
+      send(
+        data === undefined
+          ? { kind: 'log', level, message: String(message) }
+          : { kind: 'log', level, message: String(message), data },
+      );
+    return Object.freeze({
+      secrets: Object.freeze({
+        read: async (name: string) => (await this.callHost('secrets.read', { name })).value,
+      }),
+      queue: Object.freeze({
+        enqueue: (
+          queue: string,
+          payload: unknown,
+          options?: HostMethods['queue.enqueue']['params']['options'],
+        ) =>
+          this.callHost(
+            'queue.enqueue',
+            options === undefined ? { queue, payload } : { queue, payload, options },
+          ),
+      }),
+      notifications: Object.freeze({
+        send: async (notification: HostMethods['notifications.send']['params']) => {
+          await this.callHost('notifications.send', notification);
+        },
+      }),
+      log: Object.freeze({ debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }),
+      storage: Object.freeze({ dir: this.init.dataDir }),
+      settings: Object.freeze({ ...this.init.settings }),
+    });
+  }
+}
+
+function toShape(error: unknown): RpcErrorShape {
+  if (error instanceof RpcError) return error.toShape();
+  return { code: 'extension_error', message: describe(error) };
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code)
+    ? `${code}: ${error.message}`
+    : error.message;
+}
