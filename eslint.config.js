@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**', '.cinatra-data/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.nx/**',
+      'coverage/**',
+      '.cinatra-data/**',
+      'extensions/*/build/**',
+      'extensions/*/dist-package/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,11 +20,13 @@ import {
   type HostMethods,
 } from '@cinatra/sdk';
 import {
+  EgressProxy,
   ExtensionProcess,
+  isInternalAddress,
+  type EgressTarget,
   type ExtensionProcessExit,
   type ExtensionProcessOptions,
-} from '../src/extensions/process/ExtensionProcess.js';
-import { EgressProxy, type EgressTarget } from '../src/extensions/process/EgressProxy.js';
+} from '@cinatra/sdk/process';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures/extensions');
 const ACTOR = { principalId: '00000000-0000-4000-8000-0000000000aa', principalType: 'user' };
@@ -274,6 +278,57 @@ describe('ExtensionProcess', () => {
       );
       expect(harness.egressDenied).toContainEqual({ host: '127.0.0.1', port: portOf(undeclared) });
     });
+
+    it('fetches https from a granted host through a CONNECT tunnel, TLS end to end with the CA it was given', async () => {
+      // A self-signed certificate for 127.0.0.1, standing for an operator's private CA.
+      const dir = mkdtempSync(join(root, 'tls-'));
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert },
+        (_request, response) => response.end('hello over tls'),
+      );
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const networkHosts = [`127.0.0.1:${(server.address() as AddressInfo).port}`];
+      try {
+        const trusting = await startProbe({ networkHosts, caCertificates: [cert] });
+        expect(await probe(trusting, { op: 'fetch', url })).toEqual({
+          ok: true,
+          status: 200,
+          body: 'hello over tls',
+        });
+        // Without the CA the extension's TLS check refuses the certificate: the proxy only tunnels.
+        const untrusting = await startProbe({ networkHosts });
+        const refused = await probe(untrusting, { op: 'fetch', url });
+        expect(refused).toMatchObject({ ok: false, code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+        expect(untrusting.egressDenied).toEqual([]);
+      } finally {
+        server.close();
+      }
+    });
   });
 
   describe('host API', () => {
@@ -457,5 +512,83 @@ describe('EgressProxy', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('refuses a granted name that resolves to an internal address, and connects to the address it checked', async () => {
+    const denied: Array<{ target: EgressTarget; reason: string }> = [];
+    const lookups: string[] = [];
+    const port = portOf(granted);
+    const socketPath = join(root, 'proxy-dns.sock');
+    const proxy = await EgressProxy.listen({
+      socketPath,
+      allowedHosts: [`rebound.example:${port}`, `localhost:${port}`, `mixed.example:${port}`],
+      onDenied: (target, reason) => denied.push({ target, reason }),
+      // A resolver under the test's control: the name an attacker points at 127.0.0.1.
+      lookup: async (hostname) => {
+        lookups.push(hostname);
+        if (hostname === 'rebound.example') return [{ address: '127.0.0.1', family: 4 }];
+        if (hostname === 'mixed.example')
+          return [
+            { address: '10.1.2.3', family: 4 },
+            { address: '::1', family: 6 },
+          ];
+        if (hostname === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      },
+    });
+    try {
+      const rebound = await viaProxy(socketPath, `http://rebound.example:${port}/x`);
+      expect(rebound.status).toBe(403);
+      expect(rebound.body).toContain(`rebound.example:${port} resolves to 127.0.0.1`);
+      const mixed = await viaProxy(socketPath, `http://mixed.example:${port}/x`);
+      expect(mixed.status).toBe(403);
+      expect(denied.map(({ target }) => target)).toEqual([
+        { host: 'rebound.example', port },
+        { host: 'mixed.example', port },
+      ]);
+
+      // A grant naming localhost reaches loopback, through the address resolved once (the
+      // upstream connection is made to 127.0.0.1, not by name: no second resolution).
+      lookups.length = 0;
+      expect(await viaProxy(socketPath, `http://localhost:${port}/x`)).toEqual({
+        status: 200,
+        body: 'granted host says hi',
+      });
+      expect(lookups).toEqual(['localhost']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('knows which addresses are internal', () => {
+    for (const address of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '10.0.0.1',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:a9fe:a9fe',
+    ])
+      expect(isInternalAddress(address), address).toBe(true);
+    for (const address of [
+      '140.82.112.6',
+      '172.32.0.1',
+      '8.8.8.8',
+      '2606:4700::1111',
+      '::ffff:8.8.8.8',
+      '::ffff:808:808',
+    ])
+      expect(isInternalAddress(address), address).toBe(false);
   });
 });

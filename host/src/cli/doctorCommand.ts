@@ -3,7 +3,7 @@ import { checkPortFree } from './checkPortFree.js';
 import { loadCliConfig, type CliConfig, type GlobalOptions } from './loadCliConfig.js';
 import { EXIT_FAILURE, EXIT_OK, firstLine, Output, plural, type CliIo } from './output.js';
 import { pingRedis } from './pingRedis.js';
-import { checkNetworkIsolation } from '../extensions/process/spawnArguments.js';
+import { checkNetworkIsolation } from '@cinatra/sdk/process';
 import { hostMigrations } from '../database/migrations/index.js';
 
 const MIN_NODE_MAJOR = 24;

@@ -37,6 +37,7 @@ import {
   type ExtensionManifest,
   type VerifiedPackage,
 } from '@cinatra/sdk';
+import { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from '@cinatra/sdk/process';
 import { CONTRIBUTION_REGISTRY, toolsOf, type ContributionRegistry } from './ContributionRegistry.js';
 import {
   EXTENSION_SUPERVISOR,
@@ -47,7 +48,7 @@ import {
 import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
 
 export type ExtensionState = 'installed' | 'active' | 'inactive' | 'disabled' | 'quarantined' | 'failed';
-export type SettingValue = string | number | boolean;
+export type { SettingValue };
 
 /** Why an extension last failed to load or run; shown in the API. */
 export interface ExtensionLastError {
@@ -798,47 +799,6 @@ function unavailableReason(row: ExtensionRow): string {
 
 function recentCrashes(times: readonly string[], now = Date.now()): string[] {
   return times.filter((t) => now - Date.parse(t) < CRASH_WINDOW_MS).sort();
-}
-
-/** Defaults merged with the operator's values. */
-export function effectiveSettings(
-  manifest: ExtensionManifest,
-  values: Record<string, SettingValue>,
-): Record<string, SettingValue> {
-  const settings: Record<string, SettingValue> = {};
-  for (const [key, setting] of Object.entries(manifest.cinatra.settings ?? {})) {
-    const value = values[key] ?? setting.default;
-    if (value !== undefined) settings[key] = value;
-  }
-  return settings;
-}
-
-/**
- * The hosts a process may reach: granted `network:` permissions, `${settings.x}` resolved to
- * the host (and explicit port) of that setting's URL.
- */
-export function networkHosts(granted: string[], settings: Record<string, SettingValue>): string[] {
-  const hosts = new Set<string>();
-  for (const permission of granted.map(parsePermission)) {
-    if (permission.capability !== 'network' || !permission.qualifier) continue;
-    const setting = permission.qualifier.match(/^\$\{settings\.([a-zA-Z][a-zA-Z0-9]*)\}$/)?.[1];
-    if (!setting) {
-      hosts.add(permission.qualifier);
-      continue;
-    }
-    const value = settings[setting];
-    if (typeof value === 'string' && isHttpUrl(value)) hosts.add(new URL(value).host);
-  }
-  return [...hosts];
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function describeLoadError(error: unknown): ExtensionLastError {

@@ -10,7 +10,7 @@ import {
   type Resources,
 } from '@cinatra/sdk';
 import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
-import { ExtensionProcess, type ExtensionProcessExit } from './process/ExtensionProcess.js';
+import { ExtensionProcess, type ExtensionProcessExit } from '@cinatra/sdk/process';
 
 /** Everything needed to start one extension process; built by the manager after verification. */
 export interface ExtensionStartSpec {

@@ -15,7 +15,9 @@ import {
 } from '@cinatra/kernel';
 import {
   RpcError,
+  checkHostParams,
   isGranted,
+  notificationRecipient,
   requiredPermission,
   type CallMeta,
   type HostMethod,
@@ -39,11 +41,6 @@ export interface DispatchTarget {
   granted(): readonly string[];
 }
 
-const HOST_METHODS: ReadonlySet<string> = new Set<HostMethod>([
-  'secrets.read',
-  'queue.enqueue',
-  'notifications.send',
-]);
 /** Calls that reach other principals' data or work: audited when allowed too. */
 const PRIVILEGED: ReadonlySet<string> = new Set<HostMethod>(['secrets.read', 'queue.enqueue']);
 
@@ -75,9 +72,8 @@ export class HostApiDispatcher {
     params: unknown,
     meta: CallMeta,
   ): Promise<unknown> {
-    if (!HOST_METHODS.has(method)) throw new RpcError('not_found', `The host has no method "${method}".`);
-    const typed = method as HostMethod;
-    checkParams(typed, params);
+    checkHostParams(method, params);
+    const typed: HostMethod = method;
     // `ExtensionProcess` has checked the actor against the platform's calls in flight.
     const onBehalfOf = meta.actor;
     const scope = extensionScope(target.name);
@@ -175,10 +171,7 @@ export class HostApiDispatcher {
       }
       case 'notifications.send': {
         const input = params as HostMethods['notifications.send']['params'];
-        if (!onBehalfOf?.principalId || onBehalfOf.principalType !== 'user') {
-          throw new RpcError('invalid_params', 'notifications.send needs a call made on behalf of a user.');
-        }
-        await this.notifications.notify(onBehalfOf.principalId, {
+        await this.notifications.notify(notificationRecipient(onBehalfOf), {
           level: input.level,
           title: input.title,
           body: input.body ?? null,
@@ -193,32 +186,6 @@ export class HostApiDispatcher {
 
 function permissionMetadata(needed: RequiredPermission): Record<string, unknown> {
   return { capability: needed.capability, qualifier: needed.qualifier };
-}
-
-const NOTIFICATION_LEVELS = new Set(['info', 'success', 'warning', 'error']);
-
-/** The shape checks the SDK types promise; a process can send anything. */
-function checkParams(method: HostMethod, params: unknown): void {
-  const p = params as Record<string, unknown> | null;
-  const fail = (message: string) => {
-    throw new RpcError('invalid_params', `${method}: ${message}`);
-  };
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) fail('params must be an object');
-  switch (method) {
-    case 'secrets.read':
-      if (typeof p!.name !== 'string' || p!.name.length === 0) fail('name must be a non-empty string');
-      break;
-    case 'queue.enqueue':
-      if (typeof p!.queue !== 'string' || p!.queue.length === 0) fail('queue must be a non-empty string');
-      if (p!.options !== undefined && (typeof p!.options !== 'object' || p!.options === null)) {
-        fail('options must be an object');
-      }
-      break;
-    case 'notifications.send':
-      if (!NOTIFICATION_LEVELS.has(p!.level as string)) fail('level must be info, success, warning or error');
-      if (typeof p!.title !== 'string' || p!.title.length === 0) fail('title must be a non-empty string');
-      break;
-  }
 }
 
 export const HOST_API_DISPATCHER: InjectionToken<HostApiDispatcher> = HostApiDispatcher;

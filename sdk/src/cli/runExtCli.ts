@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ManifestError } from '../manifest/validateManifest.js';
+import { scaffoldExtension } from './scaffold.js';
 import { generateSigningKey, keyIdOf, normalizePublicKeyPem } from '../signing/keys.js';
 import { packExtension } from '../signing/packExtension.js';
 import { signExtension } from '../signing/signExtension.js';
@@ -61,7 +62,7 @@ function buildProgram(io: ExtCliIo): Command {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const path = (p: string) => resolve(io.cwd, p);
   const program = new Command('cinatra-ext')
-    .description('Pack, sign and verify Cinatra extension packages.')
+    .description('Scaffold, pack, sign and verify Cinatra extension packages.')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -69,6 +70,22 @@ function buildProgram(io: ExtCliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
+
+  program
+    .command('init')
+    .description('scaffold a working extension (one MCP tool, a test, a README) in a new directory')
+    .argument('<dir>', 'directory to create (must be empty if it exists)')
+    .option('--name <name>', 'npm package name (default: @<publisher>/<dir name>)')
+    .option('--publisher <id>', "your publisher id (default: the name's scope)")
+    .action(async (dir: string, options: { name?: string; publisher?: string }) => {
+      const target = path(dir);
+      const made = await scaffoldExtension({ dir: target, ...options }).catch((error: unknown) => {
+        if (error instanceof ManifestError) fail(`${error.message}. Pass a valid --name and --publisher.`);
+        return fail(`Cannot scaffold ${target}: ${(error as Error).message}.`);
+      });
+      out(`Created ${made.name} (publisher ${made.publisher}) in ${target}: ${made.files.join(', ')}`);
+      out(`Next: cd ${dir} && npm install && npm test`);
     });
 
   program

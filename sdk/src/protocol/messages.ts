@@ -81,6 +81,12 @@ export interface InitMessage {
   dataDir: string | null;
   /** Unix socket of the host's egress proxy for this extension: all `fetch` traffic goes there. */
   egressSocket: string;
+  /**
+   * Extra PEM CA certificates the extension's `fetch` trusts for https, besides Node's bundled
+   * roots: the operator's private CA (or a test's). From the platform's configuration, never the
+   * extension's; absent for most installations.
+   */
+  caCertificates?: string[];
   /** Granted permissions, as written in the manifest (e.g. `secrets.read:github-token`). */
   permissions: string[];
   /** Effective settings (defaults merged with the operator's values). */

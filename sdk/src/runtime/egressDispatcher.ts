@@ -21,7 +21,7 @@ const MAX_HEAD_BYTES = 16 * 1024;
  * copy of undici an extension bundles). `node:http`
  * and raw sockets have no route out and fail with ENETUNREACH; extensions use `fetch`.
  */
-export function installEgressDispatcher(socketPath: string): void {
+export function installEgressDispatcher(socketPath: string, caCertificates: readonly string[] = []): void {
   // undici takes ~70 ms to load, more than the rest of the start; it is loaded on first use
   // (the first `fetch` reads the slot). An extension that replaces the dispatcher only loses its
   // way out: the network namespace has no other route.
@@ -29,18 +29,20 @@ export function installEgressDispatcher(socketPath: string): void {
   Object.defineProperty(globalThis, GLOBAL_DISPATCHER, {
     configurable: true,
     enumerable: false,
-    get: () => (dispatcher ??= createAgent(socketPath)),
+    get: () => (dispatcher ??= createAgent(socketPath, caCertificates)),
     set: (value: unknown) => {
       dispatcher = value;
     },
   });
 }
 
-function createAgent(socketPath: string): Agent {
+function createAgent(socketPath: string, caCertificates: readonly string[]): Agent {
   // The Agent module alone: undici's index would run its global-dispatcher setup, which reads
   // this very slot while we are still filling it.
   const UndiciAgent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
-  return new UndiciAgent({ connect: tunnelConnector(socketPath), keepAliveTimeout: 10_000 });
+  // Private CAs are trusted in addition to Node's bundled roots, not instead of them.
+  const ca = caCertificates.length > 0 ? [...tls.rootCertificates, ...caCertificates] : undefined;
+  return new UndiciAgent({ connect: tunnelConnector(socketPath, ca), keepAliveTimeout: 10_000 });
 }
 
 export class EgressDeniedError extends Error {
@@ -48,7 +50,7 @@ export class EgressDeniedError extends Error {
   readonly code = 'EGRESS_DENIED';
 }
 
-function tunnelConnector(socketPath: string): buildConnector.connector {
+function tunnelConnector(socketPath: string, ca: string[] | undefined): buildConnector.connector {
   return (options, callback) => {
     const https = options.protocol === 'https:';
     const port = Number(options.port) || (https ? 443 : 80);
@@ -98,8 +100,12 @@ function tunnelConnector(socketPath: string): buildConnector.connector {
       }
       const secure = tls.connect({
         socket: raw,
+        // The name the certificate is checked against (an IP literal too: without it Node checks
+        // against "localhost").
+        host: options.hostname.replace(/^\[|\]$/g, ''),
         servername: options.servername || (net.isIP(options.hostname) ? undefined : options.hostname),
         ALPNProtocols: ['http/1.1'],
+        ...(ca ? { ca } : {}),
       });
       secure.once('secureConnect', () => done(null, secure));
       secure.once('error', (error) => done(error));

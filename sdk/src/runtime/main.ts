@@ -17,6 +17,7 @@ import {
   type RpcResponse,
   type WireMessage,
 } from '../protocol/messages.js';
+import { DeadlineTimer } from '../protocol/DeadlineTimer.js';
 import { installEgressDispatcher } from './egressDispatcher.js';
 
 /**
@@ -41,9 +42,11 @@ const EXIT_LOAD_FAILED = 78;
 interface CallScope {
   meta: CallMeta;
   controller: AbortController;
+  /** `performance.now()` time of the caller's deadline. */
   deadline: number;
-  /** Host calls made inside this call and not answered yet: abandoned when the call ends early. */
-  hostCalls: Set<number>;
+  deadlineMs: number;
+  /** Host calls made inside this call and not answered yet (created on the first): abandoned when the call ends early. */
+  hostCalls: Set<number> | null;
 }
 
 const send = (message: WireMessage) => {
@@ -72,7 +75,7 @@ process.once('message', (message: HostToExtensionMessage) => {
 process.once('disconnect', () => process.exit(0));
 
 async function boot(init: InitMessage): Promise<void> {
-  installEgressDispatcher(init.egressSocket);
+  installEgressDispatcher(init.egressSocket, init.caCertificates ?? []);
   const sdkUrl = new URL('./extensionModule.js', import.meta.url).href;
   registerHooks({
     resolve: (specifier, context, nextResolve) =>
@@ -95,7 +98,12 @@ async function boot(init: InitMessage): Promise<void> {
 class ExtensionRuntime {
   private readonly scope = new AsyncLocalStorage<CallScope>();
   private readonly inbound = new Map<number, CallScope>();
-  private readonly outbound = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** One timer for the deadlines of every call in flight (see `DeadlineTimer`). */
+  private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
+  private readonly outbound = new Map<
+    number,
+    { resolve(v: unknown): void; reject(e: Error): void; scope: CallScope | undefined }
+  >();
   private nextId = 1;
   private tools: Record<string, ToolHandler> | null = null;
   private readonly ownMeta: CallMeta;
@@ -137,36 +145,51 @@ class ExtensionRuntime {
     const scope: CallScope = {
       meta: request.meta,
       controller: new AbortController(),
-      deadline: Date.now() + request.deadlineMs,
-      hostCalls: new Set(),
+      deadline: performance.now() + request.deadlineMs,
+      deadlineMs: request.deadlineMs,
+      hostCalls: null,
     };
     this.inbound.set(request.id, scope);
-    const timer = setTimeout(
-      () =>
-        this.abort(scope, new RpcError('deadline_exceeded', `deadline of ${request.deadlineMs} ms passed`)),
-      request.deadlineMs,
-    );
+    this.deadlines.schedule(scope.deadline);
     const done = () => {
-      clearTimeout(timer);
       this.inbound.delete(request.id);
+      if (this.inbound.size === 0) this.deadlines.idle();
     };
-    this.scope
-      .run(scope, () => this.dispatch(request, scope.controller.signal))
-      .then(
-        (result) => {
-          done();
-          send({ kind: 'response', id: request.id, result });
-        },
-        (error: unknown) => {
-          done();
-          send({ kind: 'response', id: request.id, error: toShape(error) });
-        },
-      );
+    let work: unknown;
+    try {
+      work = this.scope.run(scope, this.dispatch, request, scope.controller.signal);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    // A tool's promise is awaited once, here: no async wrapper around it.
+    Promise.resolve(work).then(
+      (result) => {
+        done();
+        send({ kind: 'response', id: request.id, result });
+      },
+      (error: unknown) => {
+        done();
+        send({ kind: 'response', id: request.id, error: toShape(error) });
+      },
+    );
+  }
+
+  /** Aborts the calls past their deadline; returns the next deadline. */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (const scope of this.inbound.values()) {
+      if (scope.controller.signal.aborted) continue;
+      if (scope.deadline <= now)
+        this.abort(scope, new RpcError('deadline_exceeded', `deadline of ${scope.deadlineMs} ms passed`));
+      else if (scope.deadline < next) next = scope.deadline;
+    }
+    return next;
   }
 
   /** Ends a call early: its signal aborts, and the host calls it is waiting for are abandoned. */
   private abort(scope: CallScope, reason: RpcError): void {
     scope.controller.abort(reason);
+    if (!scope.hostCalls) return;
     for (const id of scope.hostCalls) {
       const pending = this.outbound.get(id);
       this.outbound.delete(id);
@@ -176,30 +199,22 @@ class ExtensionRuntime {
     scope.hostCalls.clear();
   }
 
-  private async dispatch(request: RpcRequest, signal: AbortSignal): Promise<unknown> {
-    const method = request.method as keyof ExtensionMethods;
-    switch (method) {
-      case 'activate': {
-        const activation: Activation =
-          (await this.definition.activate(this.hostApi(), {
-            extensionId: this.init.extensionId,
-            extensionVersion: this.init.extensionVersion,
-            packageDir: this.init.packageDir,
-            permissions: this.init.permissions,
-          })) ?? {};
-        this.tools = { ...activation.tools };
-        return { tools: Object.keys(this.tools) } satisfies ExtensionMethods['activate']['result'];
-      }
+  /**
+   * Runs a request inside its call scope and returns the handler's result as it is (a value or a
+   * promise); `serve` awaits it once.
+   */
+  private readonly dispatch = (request: RpcRequest, signal: AbortSignal): unknown => {
+    switch (request.method as keyof ExtensionMethods) {
+      case 'activate':
+        return this.activate();
       case 'deactivate':
-        await this.definition.deactivate?.();
-        this.tools = null;
-        return {};
+        return this.deactivate();
       case 'mcp.callTool': {
         const params = request.params as ExtensionMethods['mcp.callTool']['params'];
         if (!this.tools) throw new RpcError('extension_unavailable', 'the extension is not activated');
         const tool = Object.hasOwn(this.tools, params.name) ? this.tools[params.name] : undefined;
         if (!tool) throw new RpcError('not_found', `the extension has no tool "${params.name}"`);
-        return await tool(params.arguments ?? {}, {
+        return tool(params.arguments ?? {}, {
           signal,
           actor: request.meta.actor,
           traceId: request.meta.traceId,
@@ -208,12 +223,31 @@ class ExtensionRuntime {
       default:
         throw new RpcError('not_found', `unknown method ${String(request.method)}`);
     }
+  };
+
+  private async activate(): Promise<ExtensionMethods['activate']['result']> {
+    const activation: Activation =
+      (await this.definition.activate(this.hostApi(), {
+        extensionId: this.init.extensionId,
+        extensionVersion: this.init.extensionVersion,
+        packageDir: this.init.packageDir,
+        permissions: this.init.permissions,
+      })) ?? {};
+    this.tools = { ...activation.tools };
+    return { tools: Object.keys(this.tools) };
+  }
+
+  private async deactivate(): Promise<ExtensionMethods['deactivate']['result']> {
+    await this.definition.deactivate?.();
+    this.tools = null;
+    return {};
   }
 
   private settle(response: RpcResponse): void {
     const pending = this.outbound.get(response.id);
     if (!pending) return;
     this.outbound.delete(response.id);
+    pending.scope?.hostCalls?.delete(response.id);
     if (response.error) pending.reject(RpcError.fromShape(response.error));
     else pending.resolve(response.result);
   }
@@ -236,21 +270,14 @@ class ExtensionRuntime {
       );
     }
     const scope = this.scope.getStore();
-    const deadlineMs = scope ? Math.max(1, scope.deadline - Date.now()) : OWN_CALL_DEADLINE_MS;
+    const deadlineMs = scope
+      ? Math.max(1, Math.round(scope.deadline - performance.now()))
+      : OWN_CALL_DEADLINE_MS;
     if (scope?.controller.signal.aborted) return Promise.reject(scope.controller.signal.reason as Error);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      scope?.hostCalls.add(id);
-      this.outbound.set(id, {
-        resolve: (value) => {
-          scope?.hostCalls.delete(id);
-          resolve(value as HostMethods[M]['result']);
-        },
-        reject: (error) => {
-          scope?.hostCalls.delete(id);
-          reject(error);
-        },
-      });
+      if (scope) (scope.hostCalls ??= new Set()).add(id);
+      this.outbound.set(id, { resolve: resolve as (value: unknown) => void, reject, scope });
       send({ kind: 'request', id, method, params, meta: scope?.meta ?? this.ownMeta, deadlineMs });
     });
   }

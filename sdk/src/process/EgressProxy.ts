@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 
@@ -10,6 +11,15 @@ export interface EgressTarget {
   port: number;
 }
 
+/** A resolved address, as `dns.lookup(host, { all: true })` gives them. */
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Resolves a host name to its addresses (default: the system resolver, `dns.lookup` with `all`). */
+export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
+
 export interface EgressProxyOptions {
   /** Unix socket to listen on; the extension process connects to it (it has no other way out). */
   socketPath: string;
@@ -17,6 +27,51 @@ export interface EgressProxyOptions {
   allowedHosts: readonly string[];
   /** Called for every refused target, so the platform can audit it. */
   onDenied?: (target: EgressTarget, reason: string) => void;
+  /** Name resolution; replaceable so tests can map a name to an internal address. */
+  lookup?: HostLookup;
+}
+
+const systemLookup: HostLookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Addresses a granted host *name* may not lead to: loopback, private (RFC 1918, unique local),
+ * link-local (cloud metadata services live at 169.254.169.254), carrier-grade NAT, "this network"
+ * (0.0.0.0 reaches the local machine) and unspecified. Only a grant that names such an address
+ * literally, or `localhost`, reaches it.
+ */
+const INTERNAL = new net.BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const)
+  INTERNAL.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const)
+  INTERNAL.addSubnet(network, prefix, 'ipv6');
+
+/** Whether `address` (an IP literal) is loopback, private, link-local or otherwise internal. */
+export function isInternalAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 4) return INTERNAL.check(address, 'ipv4');
+  if (family !== 6) return false;
+  // IPv4-mapped (::ffff:127.0.0.1, ::ffff:7f00:1) and IPv4-compatible forms reach the IPv4 address.
+  const dotted = /^(?:::ffff:(?:0:)?|::)(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return INTERNAL.check(dotted[1]!, 'ipv4');
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex) {
+    const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+    return INTERNAL.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
+  }
+  return INTERNAL.check(address, 'ipv6');
 }
 
 /**
@@ -28,15 +83,24 @@ export interface EgressProxyOptions {
  *
  * A plain-http request is forwarded with `Connection: close`: one request per connection, so a
  * connection bound to an allowed upstream never carries a request meant for another host.
+ *
+ * A granted host *name* cannot be turned against the platform's own network by DNS: the proxy
+ * resolves it once, refuses (403, reported like any refusal) when every address it resolves to is
+ * internal (`isInternalAddress`: loopback, private, link-local…), and connects to the address it
+ * checked, never resolving again (no window for DNS rebinding). Internal addresses stay reachable
+ * through a grant that names them: an IP literal (`127.0.0.1:8080`) or `localhost`.
  */
 export class EgressProxy {
   private readonly sockets = new Set<net.Socket>();
+  private readonly lookup: HostLookup;
 
   private constructor(
     private readonly server: net.Server,
     private readonly options: EgressProxyOptions,
     private readonly allowed: Map<string, Set<number>>,
-  ) {}
+  ) {
+    this.lookup = options.lookup ?? systemLookup;
+  }
 
   static async listen(options: EgressProxyOptions): Promise<EgressProxy> {
     const allowed = parseAllowedHosts(options.allowedHosts);
@@ -99,7 +163,16 @@ export class EgressProxy {
         return;
       }
       if (!this.permit(client, parsed)) return;
-      this.tunnel(client, parsed, Buffer.from(`${version} 200 Connection Established\r\n\r\n`), rest);
+      void this.resolve(client, parsed).then((address) => {
+        if (address)
+          this.tunnel(
+            client,
+            parsed,
+            address,
+            Buffer.from(`${version} 200 Connection Established\r\n\r\n`),
+            rest,
+          );
+      });
       return;
     }
     let url: URL;
@@ -129,7 +202,9 @@ export class EgressProxy {
       `${method} ${url.pathname}${url.search} ${version}\r\n${headers.join('\r\n')}\r\nConnection: close\r\n\r\n`,
       'latin1',
     );
-    this.tunnel(client, parsed, forwarded, rest, true);
+    void this.resolve(client, parsed).then((address) => {
+      if (address) this.tunnel(client, parsed, address, forwarded, rest, true);
+    });
   }
 
   private permit(client: net.Socket, target: EgressTarget): boolean {
@@ -144,17 +219,56 @@ export class EgressProxy {
   }
 
   /**
-   * Connects to the target and splices the two sockets. `greeting` goes to the client (CONNECT)
+   * The address to connect to for a granted target, or null when the request was answered
+   * (refused: a name resolving to internal addresses only; 502: it does not resolve). An IP
+   * literal is its own address; `localhost` may resolve to loopback because the grant names it.
+   */
+  private async resolve(client: net.Socket, target: EgressTarget): Promise<string | null> {
+    const host = normalizeHost(target.host);
+    if (net.isIP(host)) return host;
+    let addresses: ResolvedAddress[];
+    try {
+      addresses = await this.lookup(host);
+    } catch (error) {
+      if (!client.destroyed)
+        reply(
+          client,
+          502,
+          `cannot resolve ${host}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      return null;
+    }
+    if (client.destroyed) return null;
+    const usable = host === 'localhost' ? addresses : addresses.filter((a) => !isInternalAddress(a.address));
+    if (usable.length > 0) return usable[0]!.address;
+    if (addresses.length === 0) {
+      reply(client, 502, `cannot resolve ${host}: no address`);
+      return null;
+    }
+    const reason = `${formatTarget(target)} resolves to ${addresses
+      .map((a) => a.address)
+      .join(
+        ', ',
+      )}, internal to the platform's network; a granted host name may only reach public addresses (an internal one needs a grant naming that address, or localhost)`;
+    this.options.onDenied?.(target, reason);
+    reply(client, 403, reason);
+    return null;
+  }
+
+  /**
+   * Connects to the target's checked `address` and splices the two sockets. `greeting` goes to the client (CONNECT)
    * or, when `toUpstream`, to the upstream (a rewritten plain-http request head).
    */
   private tunnel(
     client: net.Socket,
     target: EgressTarget,
+    address: string,
     greeting: Buffer,
     rest: Buffer,
     toUpstream = false,
   ): void {
-    const upstream = net.connect({ host: target.host, port: target.port });
+    // The address checked by `resolve`: connecting by name would resolve it a second time.
+    const upstream = net.connect({ host: address, port: target.port });
     this.track(upstream);
     upstream.once('error', (error) => {
       if (!client.destroyed && upstream.bytesRead === 0)

@@ -4,19 +4,30 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Resources } from '../manifest/ExtensionManifest.js';
+import type { Permission } from '../manifest/validateManifest.js';
 import {
   RpcError,
   type CallMeta,
   type ExtensionMethods,
   type InitMessage,
-  type Permission,
-  type Resources,
   type WireMessage,
-} from '@cinatra/sdk';
-import type { Logger } from '@cinatra/kernel';
+} from '../protocol/messages.js';
 import { EgressProxy, type EgressTarget } from './EgressProxy.js';
 import { RpcChannel } from './RpcChannel.js';
 import { checkNetworkIsolation, spawnPlan } from './spawnArguments.js';
+
+/**
+ * Where the process reports what it sees (the extension's log lines, its stdout/stderr, refused
+ * egress, memory kills): pino-style `(fields, message)`. The platform passes its pino logger;
+ * the test harness one that keeps the lines for assertions.
+ */
+export interface ProcessLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 export type ExtensionExitReason = 'stopped' | 'crashed' | 'memory_limit' | 'heartbeat_timeout';
 
@@ -52,7 +63,12 @@ export interface ExtensionProcessOptions {
   /** Granted permissions; the extension's host API is built from them. */
   permissions: Permission[];
   hostApi: HostApiHandler;
-  logger: Logger;
+  logger: ProcessLogger;
+  /**
+   * Extra PEM CA certificates the extension's `fetch` trusts for https besides Node's bundled
+   * roots (an operator's private CA; tests). Passed in the init message: the environment is scrubbed.
+   */
+  caCertificates?: string[];
   /** Called for each refused egress target (the platform audits it); the process also emits `egress-denied`. */
   onEgressDenied?: (target: EgressTarget, reason: string) => void;
   /** Holds the egress socket; default a fresh private directory under the OS temp dir, removed on exit. */
@@ -166,6 +182,7 @@ export class ExtensionProcess extends EventEmitter {
         entry: options.entry,
         dataDir: options.dataDir,
         egressSocket,
+        ...(options.caCertificates?.length ? { caCertificates: options.caCertificates } : {}),
         permissions: options.permissions.map((permission) => permission.text),
         settings: options.settings,
       });
@@ -250,7 +267,8 @@ export class ExtensionProcess extends EventEmitter {
     const traced = this.actors.get(meta.traceId);
     if (traced) traced.count++;
     else this.actors.set(meta.traceId, { actor: meta.actor, count: 1 });
-    return this.channel.request(method, params, meta, deadlineMs, signal).finally(() => {
+    // The slot and the actor binding are released as the call ends, before its caller resumes.
+    return this.channel.request(method, params, meta, deadlineMs, signal, () => {
       const entry = this.actors.get(meta.traceId)!;
       if (--entry.count === 0) this.actors.delete(meta.traceId);
       this.active--;
@@ -307,7 +325,7 @@ export class ExtensionProcess extends EventEmitter {
   }
 
   /** An extension's call to the platform: bind it to a call in flight, then hand it to `hostApi`. */
-  private async serveHost(
+  private serveHost(
     method: string,
     params: unknown,
     claimed: CallMeta,
@@ -335,13 +353,23 @@ export class ExtensionProcess extends EventEmitter {
       actor,
       traceId: claimed.traceId,
     };
+    // Not an async function: one promise per host call fewer on the round trip's hot path.
+    let served: Promise<unknown>;
     try {
-      return await this.options.hostApi(method, params, meta, signal);
+      served = this.options.hostApi(method, params, meta, signal);
     } catch (error) {
-      if (error instanceof RpcError) throw error;
-      this.options.logger.error({ err: error, method }, 'host API call failed');
-      throw new RpcError('internal_error', `the platform failed to serve ${method}`);
+      return Promise.reject(this.hostFailure(method, error));
     }
+    return served.then(undefined, (error: unknown) => {
+      throw this.hostFailure(method, error);
+    });
+  }
+
+  /** What the extension sees of a failed host call: an `RpcError` as is, anything else without details. */
+  private hostFailure(method: string, error: unknown): RpcError {
+    if (error instanceof RpcError) return error;
+    this.options.logger.error({ err: error, method }, 'host API call failed');
+    return new RpcError('internal_error', `the platform failed to serve ${method}`);
   }
 
   private send(message: WireMessage | InitMessage): void {

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Where the extension runtime lives and which directories it needs to read. The runtime is the
@@ -18,10 +20,11 @@ let location: RuntimeLocation | undefined;
 
 export function runtimeLocation(): RuntimeLocation {
   if (location) return location;
-  // The CommonJS resolver picks the package's "default" export, i.e. the built dist/index.js,
-  // even when tests load the TypeScript sources through the "@cinatra/source" condition.
-  const require = createRequire(import.meta.url);
-  const sdkDir = resolve(dirname(require.resolve('@cinatra/sdk')), '..');
+  // This file is src/process/*.ts (tests, through the "@cinatra/source" condition) or
+  // dist/process/*.js: either way the package root is two levels up, and the runtime is always
+  // the built dist/runtime/main.js (the child runs plain JavaScript). Symlinked installs (an
+  // author's `npm link`) resolve to the real path, which is what the permission flags need.
+  const sdkDir = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
   const undiciMain = createRequire(join(sdkDir, 'package.json')).resolve('undici');
   const marker = `${sep}node_modules${sep}undici${sep}`;
   const undiciDir = undiciMain.slice(0, undiciMain.lastIndexOf(marker) + marker.length - 1);

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Packs and signs this first-party extension with the built SDK CLI (`cinatra-ext`), as the last
+// step of `npm run build`:
+//
+//   dist-package/<name>-<version>.tgz      the package (cinatra-ext pack)
+//   dist-package/bundle.sigstore.json      its Sigstore bundle (cinatra-ext sign)
+//
+// Signing key: the PEM file named by CINATRA_FIRST_PARTY_KEY (release builds), else a local
+// development key created once in <repo>/.cinatra-keys/ (gitignored, mode 0600). Offline and
+// fast: no registry or Sigstore service is contacted. The result is verified before it is kept.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createPublicKey } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(packageDir, '..', '..');
+const outDir = join(packageDir, 'dist-package');
+const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+// The SDK's "default" export is dist/index.js; the CLI is next to it.
+const cli = join(dirname(createRequire(import.meta.url).resolve('@cinatra/sdk')), 'cli', 'main.js');
+
+const run = (...args) =>
+  execFileSync(process.execPath, [cli, ...args], { cwd: packageDir, stdio: ['ignore', 'pipe', 'inherit'] });
+
+const releaseKey = process.env.CINATRA_FIRST_PARTY_KEY;
+let keyFile;
+if (releaseKey) {
+  keyFile = resolve(releaseKey);
+  if (!existsSync(keyFile)) {
+    process.stderr.write(`CINATRA_FIRST_PARTY_KEY names ${keyFile}, which does not exist.\n`);
+    process.exit(1);
+  }
+} else {
+  const keyDir = join(repoRoot, '.cinatra-keys');
+  keyFile = join(keyDir, 'cinatra-signing.key.pem');
+  if (!existsSync(keyFile)) {
+    run('keygen', '--out', keyDir);
+    process.stdout.write(`Created the local development signing key ${keyFile} (not for releases).\n`);
+  }
+}
+
+const tarball = join(outDir, `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`);
+const bundle = join(outDir, 'bundle.sigstore.json');
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+run('pack', '.', '--out', tarball);
+run('sign', tarball, '--key', keyFile, '--out', bundle);
+
+// Verify against the public half of the key just used, so a broken package never leaves the build.
+const publicKeyFile = join(outDir, '.signing-key.pub.pem');
+writeFileSync(publicKeyFile, createPublicKey(readFileSync(keyFile)).export({ type: 'spki', format: 'pem' }));
+try {
+  run('verify', tarball, '--bundle', bundle, '--key', publicKeyFile, '--publisher', pkg.cinatra.publisher);
+} finally {
+  rmSync(publicKeyFile, { force: true });
+}
+process.stdout.write(
+  `Signed ${pkg.name}@${pkg.version} with ${releaseKey ? 'the first-party release key' : 'the local development key'} → ${tarball}\n`,
+);
