@@ -1,6 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { runAsActor, systemActor, type ActorContext } from '@cinatra/kernel';
@@ -114,7 +116,13 @@ describe('lazy activation', () => {
     const view = await api.get(TOOLS);
     expect(view).toMatchObject({ enabled: false, state: 'installed', pid: null, grantedPermissions: [] });
     expect(view.requestedPermissions).toEqual(['secrets.read:api-token', 'queue.enqueue:jobs', 'storage']);
-    expect(view.contributions.mcpTools.map((t) => t.name)).toEqual(['echo', 'secret', 'raw', 'crash']);
+    expect(view.contributions.mcpTools.map((t) => t.name)).toEqual([
+      'echo',
+      'secret',
+      'raw',
+      'crash',
+      'escape',
+    ]);
     expect(view.contributions.mcpTools[0]!.inputSchema).toMatchObject({
       properties: { message: { type: 'string' } },
     });
@@ -161,6 +169,21 @@ describe('lazy activation', () => {
     expectProblem(await api.put(TOOLS, 'settings', { values: { nope: 'x' } }), 400, 'validation_failed');
   });
 
+  test('arguments that break a tool input schema are refused before they reach the extension', async () => {
+    const refused = await runAsActor(adminActor, () => manager.callTool(TOOLS, 'echo', { message: 42 })).then(
+      () => null,
+      (e: unknown) => e as RpcError,
+    );
+    expect(refused).toMatchObject({ code: 'invalid_params', data: { path: '/message' } });
+    expect(refused?.message).toMatch(/input schema: \/message must be string/);
+    const missing = await runAsActor(adminActor, () => manager.callTool(TOOLS, 'escape', {})).then(
+      () => null,
+      (e: unknown) => e as RpcError,
+    );
+    expect(missing).toMatchObject({ code: 'invalid_params' });
+    expect((await call(TOOLS, 'echo', { message: 'fine' })).args).toEqual({ message: 'fine' });
+  });
+
   test('disable and enable take effect without restarting the platform', async () => {
     expect((await call(OTHER, 'ping')) ?? null).toBeNull(); // text-only result
     expect((await api.get(OTHER)).pid).not.toBeNull();
@@ -199,6 +222,26 @@ describe('permissions', () => {
       (await call(TOOLS, 'raw', { method: 'secrets.read', params: { name: 'api-token' } })).error,
     ).toMatchObject({
       code: 'permission_denied',
+    });
+  });
+
+  test('a sandbox refusal inside the extension (a write outside its data dir) is audited and attributed', async () => {
+    const path = join(tmpdir(), `cinatra-escape-${randomUUID()}.txt`);
+    expect(await call(TOOLS, 'escape', { path })).toEqual({ ok: false, code: 'ERR_ACCESS_DENIED' });
+    expect(existsSync(path)).toBe(false);
+    // The refusal reaches the audit log through the process's report, just after the answer.
+    let events: Awaited<ReturnType<typeof auditEvents>> = [];
+    for (let attempt = 0; attempt < 100 && events.length === 0; attempt += 1) {
+      events = await auditEvents(admin, { operation: 'extension.sandbox', actorId: TOOLS });
+      if (events.length === 0) await sleep(20);
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actorType: 'extension',
+      decision: 'deny',
+      resourceType: 'extension',
+      resourceId: TOOLS,
+      metadata: { permission: 'FileSystemWrite', resource: path, version: '1.0.0' },
     });
   });
 

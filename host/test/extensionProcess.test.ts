@@ -26,6 +26,7 @@ import {
   type EgressTarget,
   type ExtensionProcessExit,
   type ExtensionProcessOptions,
+  type PermissionDenial,
 } from '@cinatra/sdk/process';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures/extensions');
@@ -49,6 +50,8 @@ interface Harness {
   hostCalls: Array<{ method: string; params: unknown; meta: CallMeta }>;
   denied: Array<{ method: string; reason: string; meta: CallMeta }>;
   egressDenied: EgressTarget[];
+  /** Sandbox refusals the runtime reported (what the platform audits). */
+  sandboxDenied: PermissionDenial[];
   logs: Array<Record<string, unknown>>;
   exit: Promise<ExtensionProcessExit>;
 }
@@ -63,6 +66,7 @@ async function startProbe(
   const hostCalls: Harness['hostCalls'] = [];
   const denied: Harness['denied'] = [];
   const egressDenied: EgressTarget[] = [];
+  const sandboxDenied: PermissionDenial[] = [];
   const logs: Harness['logs'] = [];
   const logger = pino(
     { level: 'debug' },
@@ -96,13 +100,14 @@ async function startProbe(
     },
     logger,
     onEgressDenied: (target) => egressDenied.push(target),
+    onPermissionDenied: (denial) => sandboxDenied.push(denial),
     heartbeat: { intervalMs: 200, missedPongs: 3 },
     ...overrides,
   });
   running.push(process);
   const exit = new Promise<ExtensionProcessExit>((done) => process.once('exit', done));
   await process.call('activate', {}, { meta: meta(null) });
-  return { process, hostCalls, denied, egressDenied, logs, exit };
+  return { process, hostCalls, denied, egressDenied, sandboxDenied, logs, exit };
 }
 
 function meta(actor: CallMeta['actor'], trace = traceId()): CallMeta {
@@ -112,12 +117,12 @@ function meta(actor: CallMeta['actor'], trace = traceId()): CallMeta {
 async function probe(
   harness: Harness,
   args: Record<string, unknown>,
-  options: { deadlineMs?: number; actor?: CallMeta['actor'] } = {},
+  options: { deadlineMs?: number; actor?: CallMeta['actor']; traceId?: string } = {},
 ): Promise<Record<string, unknown>> {
   const result: CallToolResult = await harness.process.call(
     'mcp.callTool',
     { name: 'probe', arguments: args },
-    { meta: meta(options.actor ?? ACTOR), deadlineMs: options.deadlineMs },
+    { meta: meta(options.actor ?? ACTOR, options.traceId), deadlineMs: options.deadlineMs },
   );
   return result.structuredContent!;
 }
@@ -188,13 +193,18 @@ describe('ExtensionProcess', () => {
       expect(await probe(harness, { op: 'writeStorage' })).toEqual({ ok: true, value: 'kept' });
     });
 
-    it('cannot write outside its data directory', async () => {
+    it('cannot write outside its data directory, and the refusal is reported with its call', async () => {
       const harness = await startProbe();
+      expect(harness.sandboxDenied).toEqual([]); // loading and activating touched nothing outside the grants
       const target = join(root, 'escaped.txt');
-      expect(await probe(harness, { op: 'write', path: target })).toMatchObject({
+      const trace = traceId();
+      expect(await probe(harness, { op: 'write', path: target }, { traceId: trace })).toMatchObject({
         ok: false,
         code: 'ERR_ACCESS_DENIED',
       });
+      expect(harness.sandboxDenied).toEqual([
+        { permission: 'FileSystemWrite', resource: target, traceId: trace },
+      ]);
       expect(await probe(harness, { op: 'write', path: join(FIXTURES, 'probe/changed.js') })).toMatchObject({
         ok: false,
         code: 'ERR_ACCESS_DENIED',
@@ -209,6 +219,9 @@ describe('ExtensionProcess', () => {
         ok: false,
         code: 'ERR_ACCESS_DENIED',
       });
+      expect(harness.sandboxDenied).toContainEqual(
+        expect.objectContaining({ permission: 'FileSystemRead', resource: path }),
+      );
     });
 
     it('cannot read outside its package', async () => {
@@ -238,11 +251,13 @@ describe('ExtensionProcess', () => {
     it('cannot spawn a process', async () => {
       const harness = await startProbe();
       expect(await probe(harness, { op: 'spawn' })).toMatchObject({ ok: false, code: 'ERR_ACCESS_DENIED' });
+      expect(harness.sandboxDenied.map((d) => d.permission)).toEqual(['ChildProcess']);
     });
 
     it('cannot start a worker thread', async () => {
       const harness = await startProbe();
       expect(await probe(harness, { op: 'worker' })).toMatchObject({ ok: false, code: 'ERR_ACCESS_DENIED' });
+      expect(harness.sandboxDenied.map((d) => d.permission)).toEqual(['WorkerThreads']);
     });
   });
 

@@ -1,5 +1,6 @@
 export * from './manifest/ExtensionManifest.js';
 export * from './manifest/validateManifest.js';
+export * from './manifest/toolArguments.js';
 export * from './defineExtension.js';
 export * from './protocol/messages.js';
 export * from './protocol/grants.js';

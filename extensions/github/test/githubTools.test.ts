@@ -142,10 +142,14 @@ describe('list_issues and create_issue', () => {
     });
   });
 
-  it('reports a missing argument without calling GitHub', async () => {
+  it('refuses arguments outside its input schema before the extension or GitHub sees them', async () => {
     const before = github.requests.length;
-    const result = await ext.callTool('create_issue', { owner: 'octocat', repo: 'hello-world' });
-    expect(result).toMatchObject({ isError: true, content: [{ text: '"title" is required (a string).' }] });
+    await expect(
+      ext.callTool('create_issue', { owner: 'octocat', repo: 'hello-world' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_params',
+      message: expect.stringContaining("must have required property 'title'"),
+    });
     expect(github.requests.length).toBe(before);
   });
 });

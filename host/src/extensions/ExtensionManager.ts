@@ -30,6 +30,7 @@ import {
   ManifestError,
   PackageVerificationError,
   RpcError,
+  checkToolArguments,
   engineSatisfied,
   parsePermission,
   type CallMeta,
@@ -442,9 +443,11 @@ export class ExtensionManager {
       // Its tools are not listed, but say why rather than "no such tool".
       throw new RpcError('extension_unavailable', unavailableReason(row));
     }
-    if (!this.contributions.mcpTool(extension, toolName)) {
+    const tool = this.contributions.mcpTool(extension, toolName);
+    if (!tool) {
       throw new RpcError('not_found', `No enabled extension ${extension} contributes a tool "${toolName}".`);
     }
+    checkToolArguments(tool, args);
     await this.authorize('call_tool', row);
     await this.activate(extension);
     const scope = currentScope();

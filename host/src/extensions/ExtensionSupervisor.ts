@@ -153,6 +153,11 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
         settings: spec.settings,
         permissions: spec.permissions,
         hostApi: this.dispatcher.forExtension(target),
+        onPermissionDenied: (denial) => {
+          void this.dispatcher
+            .sandboxDenied(target, denial)
+            .catch((error: unknown) => logger.error({ err: error }, 'could not audit a sandbox refusal'));
+        },
         onEgressDenied: (egress, reason) => {
           void this.dispatcher
             .egressDenied(target, `${egress.host}:${egress.port}`, reason)

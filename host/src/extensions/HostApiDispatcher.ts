@@ -24,6 +24,7 @@ import {
   type HostMethods,
   type RequiredPermission,
 } from '@cinatra/sdk';
+import type { PermissionDenial } from '@cinatra/sdk/process';
 import { extensionScope } from './extensionActor.js';
 
 /** The function an extension process's host-bound requests are handed to. */
@@ -140,6 +141,26 @@ export class HostApiDispatcher {
         decision: 'deny',
         reason,
         metadata: { version: target.version, host, capability: 'network', qualifier: host },
+      },
+      extensionScope(target.name),
+    );
+  }
+
+  /** A refusal of the extension's sandbox (file access, child process, worker…), audited as a deny. */
+  async sandboxDenied(target: DispatchTarget, denial: PermissionDenial): Promise<void> {
+    await this.audit.record(
+      {
+        operation: 'extension.sandbox',
+        resourceType: 'extension',
+        resourceId: target.name,
+        decision: 'deny',
+        reason: `the sandbox refused ${denial.permission}${denial.resource ? ` on ${denial.resource}` : ''}`,
+        metadata: {
+          version: target.version,
+          permission: denial.permission,
+          resource: denial.resource,
+          traceId: denial.traceId,
+        },
       },
       extensionScope(target.name),
     );

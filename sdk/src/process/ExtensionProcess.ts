@@ -29,6 +29,16 @@ export interface ProcessLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
+/** A sandbox refusal reported by the extension's runtime (see `permission-denied` in the protocol). */
+export interface PermissionDenial {
+  /** Node's permission name: FileSystemRead, FileSystemWrite, ChildProcess, WorkerThreads… */
+  permission: string;
+  /** The path or command refused, when Node names one. */
+  resource: string;
+  /** The call in progress when it happened, or null (e.g. while the extension was loading). */
+  traceId: string | null;
+}
+
 export type ExtensionExitReason = 'stopped' | 'crashed' | 'memory_limit' | 'heartbeat_timeout';
 
 export interface ExtensionProcessExit {
@@ -69,6 +79,8 @@ export interface ExtensionProcessOptions {
    * roots (an operator's private CA; tests). Passed in the init message: the environment is scrubbed.
    */
   caCertificates?: string[];
+  /** Called for each sandbox refusal the runtime reports (the platform audits it); also emitted as `permission-denied`. */
+  onPermissionDenied?: (denial: PermissionDenial) => void;
   /** Called for each refused egress target (the platform audits it); the process also emits `egress-denied`. */
   onEgressDenied?: (target: EgressTarget, reason: string) => void;
   /** Holds the egress socket; default a fresh private directory under the OS temp dir, removed on exit. */
@@ -413,6 +425,16 @@ export class ExtensionProcess extends EventEmitter {
             this.lastRss = message.rssBytes;
             this.checkMemory(message.rssBytes);
             return;
+          case 'permission-denied': {
+            const denial: PermissionDenial = {
+              permission: message.permission,
+              resource: message.resource,
+              traceId: message.traceId,
+            };
+            options.onPermissionDenied?.(denial);
+            this.emit('permission-denied', denial);
+            return;
+          }
           case 'log':
             if (message.level === 'error') lastError = message.message;
             logger[message.level]({ data: message.data }, message.message);

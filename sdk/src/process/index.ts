@@ -10,6 +10,7 @@ export {
   type ExtensionProcessExit,
   type ExtensionProcessOptions,
   type HostApiHandler,
+  type PermissionDenial,
   type ProcessLogger,
 } from './ExtensionProcess.js';
 export {

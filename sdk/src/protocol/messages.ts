@@ -55,12 +55,18 @@ export type RpcErrorCode =
   | 'extension_unavailable'
   | 'internal_error';
 
-/** Process-level messages: readiness, liveness and logs. */
+/** Process-level messages: readiness, liveness, logs and sandbox refusals. */
 export type ControlMessage =
   | { kind: 'ready'; pid: number }
   | { kind: 'ping'; seq: number }
   | { kind: 'pong'; seq: number; rssBytes: number }
-  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown };
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown }
+  /**
+   * The sandbox refused something (Node's permission model: file access outside the grants,
+   * a child process, a worker, an addon…). The refusal has happened already; this report lets
+   * the platform audit it, tied to the call in progress when there is one.
+   */
+  | { kind: 'permission-denied'; permission: string; resource: string; traceId: string | null };
 
 export type WireMessage = RpcRequest | RpcResponse | RpcCancel | ControlMessage;
 

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
 import { registerHooks } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,6 +76,8 @@ process.once('message', (message: HostToExtensionMessage) => {
 process.once('disconnect', () => process.exit(0));
 
 async function boot(init: InitMessage): Promise<void> {
+  const current: { runtime?: ExtensionRuntime } = {}; // set once the entry has loaded
+  reportPermissionDenials(() => current.runtime?.currentTraceId() ?? null);
   installEgressDispatcher(init.egressSocket, init.caCertificates ?? []);
   const sdkUrl = new URL('./extensionModule.js', import.meta.url).href;
   registerHooks({
@@ -91,8 +94,36 @@ async function boot(init: InitMessage): Promise<void> {
     throw new Error(`${init.entry} must export default defineExtension({ activate… })`);
   }
   const runtime = new ExtensionRuntime(init, definition);
+  current.runtime = runtime;
   process.on('message', (message: HostToExtensionMessage) => runtime.receive(message));
   send({ kind: 'ready', pid: process.pid });
+}
+
+/** Node publishes every refusal of its permission model on these channels, in enforce mode too. */
+const PERMISSION_CHANNELS = ['fs', 'child', 'worker', 'addon', 'wasi', 'inspector'] as const;
+/** The same refusal is reported once: a loop retrying a write must not flood the audit log. */
+const MAX_DISTINCT_DENIALS = 200;
+
+/**
+ * Reports each sandbox refusal to the platform, which audits it. Subscribed before the
+ * extension's code loads, so refusals at import time are reported too.
+ */
+function reportPermissionDenials(traceId: () => string | null): void {
+  const seen = new Set<string>();
+  for (const name of PERMISSION_CHANNELS) {
+    subscribe(`node:permission-model:${name}`, (message) => {
+      const { permission, resource } = message as { permission?: unknown; resource?: unknown };
+      const key = `${String(permission)}\0${String(resource ?? '')}`;
+      if (seen.has(key) || seen.size >= MAX_DISTINCT_DENIALS) return;
+      seen.add(key);
+      send({
+        kind: 'permission-denied',
+        permission: String(permission),
+        resource: String(resource ?? ''),
+        traceId: traceId(),
+      });
+    });
+  }
 }
 
 class ExtensionRuntime {
@@ -118,6 +149,11 @@ class ExtensionRuntime {
       actor: null,
       traceId: '0'.repeat(32),
     };
+  }
+
+  /** The trace id of the call whose code is running now, if any. */
+  currentTraceId(): string | null {
+    return this.scope.getStore()?.meta.traceId ?? null;
   }
 
   receive(message: HostToExtensionMessage): void {

@@ -8,6 +8,7 @@ import {
   type ExtensionManifest,
   type Resources,
 } from '../manifest/ExtensionManifest.js';
+import { checkToolArguments } from '../manifest/toolArguments.js';
 import { engineSatisfied, parsePermission, validateManifest } from '../manifest/validateManifest.js';
 import { isGranted, requiredPermission } from '../protocol/grants.js';
 import { checkHostParams, notificationRecipient } from '../protocol/hostParams.js';
@@ -21,6 +22,7 @@ import {
 import {
   ExtensionProcess,
   type ExtensionProcessExit,
+  type PermissionDenial,
   type ProcessLogger,
 } from '../process/ExtensionProcess.js';
 import type { EgressTarget } from '../process/EgressProxy.js';
@@ -104,6 +106,8 @@ export interface TestExtension {
   readonly notifications: Array<HostMethods['notifications.send']['params'] & { recipient: string }>;
   /** Connections the egress proxy refused. */
   readonly egressDenied: Array<EgressTarget & { reason: string }>;
+  /** Sandbox refusals (file access outside the grants, child processes, workers…), in order. */
+  readonly permissionDenied: PermissionDenial[];
   /** Resolves when the process has ended, however it ended. */
   readonly exited: Promise<ExtensionProcessExit>;
   /** Deactivates the extension, ends its process and removes its data directory. */
@@ -160,6 +164,7 @@ export async function startExtension(
   const enqueued: TestExtension['enqueued'] = [];
   const notifications: TestExtension['notifications'] = [];
   const egressDenied: TestExtension['egressDenied'] = [];
+  const permissionDenied: PermissionDenial[] = [];
   const secrets = options.secrets ?? {};
   const overrides = options.hostApi ?? {};
 
@@ -230,6 +235,7 @@ export async function startExtension(
         }
       },
       onEgressDenied: (target, reason) => egressDenied.push({ ...target, reason }),
+      onPermissionDenied: (denial) => permissionDenied.push(denial),
       logger,
     });
   } catch (error) {
@@ -252,7 +258,7 @@ export async function startExtension(
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     throw new Error(`${manifest.name} failed to activate: ${(error as Error).message}`, { cause: error });
   }
-  const declared = new Set((manifest.cinatra.contributes.mcpTools ?? []).map((tool) => tool.name));
+  const declared = new Map((manifest.cinatra.contributes.mcpTools ?? []).map((tool) => [tool.name, tool]));
 
   return {
     name: manifest.name,
@@ -267,14 +273,17 @@ export async function startExtension(
     enqueued,
     notifications,
     egressDenied,
+    permissionDenied,
     exited,
     async callTool(name, args = {}, call = {}) {
-      if (!declared.has(name)) {
+      const tool = declared.get(name);
+      if (!tool) {
         throw new RpcError(
           'not_found',
           `${manifest.name} declares no tool "${name}" in cinatra.contributes.mcpTools`,
         );
       }
+      checkToolArguments(tool, args); // as the platform does before a call reaches the extension
       return child.call(
         'mcp.callTool',
         { name, arguments: args },
