@@ -373,6 +373,33 @@ describe('supervision', () => {
     expect(feed.body).toContain(`Extension ${TOOLS} was quarantined`);
   }, 30_000);
 
+  test('a hung call ends with deadline_exceeded and the extension keeps serving', async () => {
+    const hung = await runAsActor(adminActor, () =>
+      manager.callTool(OTHER, 'hang', {}, { deadlineMs: 300 }),
+    ).then(
+      () => null,
+      (e: unknown) => e as RpcError,
+    );
+    expect(hung).toMatchObject({ code: 'deadline_exceeded' });
+    const pong = await runAsActor(adminActor, () => manager.callTool(OTHER, 'ping', {}));
+    expect(pong.content).toEqual([{ type: 'text', text: 'pong' }]);
+  });
+
+  test('a memory blow-up kills the process, counts as a crash, and the next use starts it again', async () => {
+    const before = await api.get(OTHER);
+    const error = await runAsActor(adminActor, () => manager.callTool(OTHER, 'hog', {})).then(
+      () => null,
+      (e: unknown) => e as RpcError,
+    );
+    expect(error).toBeInstanceOf(RpcError);
+    await expect
+      .poll(async () => (await api.get(OTHER)).recentCrashes, { timeout: 10_000 })
+      .toBe(before.recentCrashes + 1);
+    expect((await api.get(OTHER)).lastError).toMatchObject({ code: 'memory_limit' });
+    const pong = await runAsActor(adminActor, () => manager.callTool(OTHER, 'ping', {}));
+    expect(pong.content).toEqual([{ type: 'text', text: 'pong' }]);
+  }, 30_000);
+
   test('after a quarantine reset the extension restarts lazily on its next use', async () => {
     const reset = await api.post(TOOLS, 'quarantine/reset');
     expect(reset).toMatchObject({ state: 'inactive', pid: null, recentCrashes: 0, quarantinedAt: null });
