@@ -1,21 +1,18 @@
 // Requests/s of an authenticated, authorized, audited JSON route on the Cinatra platform versus a
 // bare fastify route returning the same JSON, each server in its own child process. See README.md.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { benchDatabase, runBench, stopChild } from './support.js';
 
 const [CONNECTIONS, DURATION_S, WARMUP_S, ROUNDS, TARGET] = [50, 10, 2, 2, 0.7];
 const ROUTE = '/api/bench/item';
 const LISTEN = { host: '127.0.0.1', port: 0 };
 const SELF = fileURLToPath(import.meta.url);
-const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ADMIN = { email: 'bench@example.com', displayName: 'Bench Admin', password: 'bench-password-123' };
 const ITEM = {
   id: 'item-0001',
@@ -104,13 +101,6 @@ function start(mode, env) {
   });
 }
 
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const killLater = sleep(15_000, null, { ref: false }).then(() => child.kill('SIGKILL'));
-  child.kill('SIGTERM');
-  await Promise.race([once(child, 'exit'), killLater]);
-}
-
 const auditCount = (child) =>
   new Promise((resolve) => child.once('message', (m) => resolve(m.auditCount)).send('count'));
 
@@ -121,30 +111,11 @@ async function load(url, token, duration) {
   return { ...result, rps: result['2xx'] / result.duration };
 }
 
-/** DATABASE_URL, else a fresh database on the local server, else embedded Postgres (url ''). */
-async function benchDatabase() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, label: 'DATABASE_URL' };
-  const name = `cinatra_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql) => {
-    const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  try {
-    await admin(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    console.log(`No DATABASE_URL, ${LOCAL_POSTGRES} unreachable (${error.message}): embedded Postgres.`);
-    return { url: '', label: 'embedded (started by the platform child)' };
-  }
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  return { url: LOCAL_POSTGRES.replace(/postgres$/, name), label: `temporary database ${name}`, drop };
-}
-
 const sum = (runs, pick) => runs.reduce((total, run) => total + pick(run), 0);
 const mean = (runs, pick) => sum(runs, pick) / runs.length;
 
 async function main() {
-  const db = await benchDatabase();
+  const db = await benchDatabase({ embeddedFallback: true });
   const cleanup = async () => {
     await Promise.all(children.map(stopChild));
     await db.drop?.();
@@ -191,9 +162,4 @@ async function main() {
   }
 }
 
-const serveArg = process.argv.find((arg) => arg.startsWith('--serve='));
-const fail = (error) => {
-  if (!serveArg) return ((process.exitCode = 1), console.error(error));
-  process.send({ error: error.stack ?? String(error) }, () => process.exit(1));
-};
-(serveArg ? serve(serveArg.slice('--serve='.length)) : main()).catch(fail);
+runBench(main, serve);

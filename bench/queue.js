@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import * as k from '@cinatra/kernel';
+import { benchDatabase } from './support.js';
 
 const [JOBS, PG_JOBS, PRODUCERS, CONCURRENCY, ROUNDS, TARGET] = [5000, 2000, 50, 50, 3, 0.8];
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 // The same retention the kernel's BullMQ driver asks for, so both sides write the same keys.
 const KEEP = { removeOnComplete: { age: 7 * 86_400, count: 10_000 }, removeOnFail: { age: 30 * 86_400 } };
 const ACTOR = {
@@ -87,20 +86,6 @@ async function kernelQueue(kernel, count, round) {
   } finally {
     await worker.close();
   }
-}
-
-/** DATABASE_URL, else a fresh database on the local server (dropped at the end). */
-async function benchDatabase() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, label: 'DATABASE_URL' };
-  const name = `cinatra_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql) => {
-    const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  return { url: LOCAL_POSTGRES.replace(/postgres$/, name), label: `temporary database ${name}`, drop };
 }
 
 function kernelConfig(dataDir, databaseUrl, prefix, driver) {

@@ -4,7 +4,6 @@
 // See README.md.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { benchDatabase, runBench, stopChild } from './support.js';
 
 const BURST = { redis: 100_000, postgres: 20_000 };
 const IN_FLIGHT = 64; // appends outstanding at once during the burst
@@ -21,7 +20,6 @@ const [PACED_RATE, PACED_SECONDS] = [1_000, 5];
 const TARGET = { eventsPerSecond: 20_000, p99Ms: 10 }; // Redis driver
 const ROUTE = '/bench/streams/';
 const SELF = fileURLToPath(import.meta.url);
-const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 const now = () => performance.timeOrigin + performance.now(); // wall clock, sub-ms, same across processes
 
@@ -118,13 +116,6 @@ function start(role, env) {
   });
 }
 
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const killLater = sleep(15_000, null, { ref: false }).then(() => child.kill('SIGKILL'));
-  child.kill('SIGTERM');
-  await Promise.race([once(child, 'exit'), killLater]);
-}
-
 /** Subscribes to `key` over SSE; resolves once connected, with `deliveries`: every event's latency. */
 async function listen(url, key) {
   const response = await globalThis.fetch(`${url}${ROUTE}${key}`);
@@ -195,19 +186,6 @@ async function measure(driver, env) {
   }
 }
 
-async function benchDatabase() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, label: 'DATABASE_URL' };
-  const name = `cinatra_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql) => {
-    const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  return { url: LOCAL_POSTGRES.replace(/postgres$/, name), label: `temporary database ${name}`, drop };
-}
-
 /** REDIS_URL, else the local server if it answers; undefined skips the Redis driver. */
 async function benchRedis() {
   const url = process.env.REDIS_URL || LOCAL_REDIS;
@@ -272,9 +250,4 @@ async function main() {
   }
 }
 
-const serveArg = process.argv.find((arg) => arg.startsWith('--serve='));
-const fail = (error) => {
-  if (!serveArg) return ((process.exitCode = 1), console.error(error));
-  process.send({ error: error.stack ?? String(error) }, () => process.exit(1));
-};
-(serveArg ? serve(serveArg.slice('--serve='.length)) : main()).catch(fail);
+runBench(main, serve);

@@ -1,14 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PasswordHasher } from '@cinatra/kernel';
 import { createTestDatabase, makeDataDir, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/runCli.js';
-import type { CliIo } from '../src/cli/output.js';
+import { bufferIo } from './support/cliIo.js';
 
 // These tests run the BUILT executable, exactly as an operator would, so they also cover
 // the shebang entry, exit codes and what reaches stdout versus stderr.
@@ -245,23 +244,6 @@ describe('cinatra audit verify on a tampered chain', () => {
 });
 
 describe('runCli in-process', () => {
-  function bufferIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: string[]; err: string[] } {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      out,
-      err,
-      stdin: Readable.from([]),
-      stdout: { write: (text: string) => out.push(text) },
-      stderr: { write: (text: string) => err.push(text) },
-      env,
-      onSignal: () => () => {},
-      exitNow: (code) => {
-        throw new Error(`exitNow(${code})`);
-      },
-    };
-  }
-
   it('prints the version and exits 0', async () => {
     const io = bufferIo();
     expect(await runCli(['--version'], io)).toBe(0);

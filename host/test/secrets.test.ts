@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANONYMOUS_ACTOR,
@@ -17,7 +16,6 @@ import {
 import { createTestDatabase, makeDataDir, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
 import { createPlatform, hostMigrations, type Platform } from '@cinatra/host';
 import { runCli } from '../src/cli/runCli.js';
-import type { CliIo } from '../src/cli/output.js';
 import {
   createToken,
   createUser,
@@ -30,6 +28,7 @@ import {
   type SessionClient,
   type UserJson,
 } from './support/apiClient.js';
+import { bufferIo } from './support/cliIo.js';
 
 const VALUE = 'pg-password-7c1e9b02d4';
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -274,23 +273,6 @@ describe('secrets API', () => {
 });
 
 describe('cinatra secrets rotate-key', () => {
-  function bufferIo(env: NodeJS.ProcessEnv): CliIo & { out: string[]; err: string[] } {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      out,
-      err,
-      stdin: Readable.from([]),
-      stdout: { write: (text: string) => out.push(text) },
-      stderr: { write: (text: string) => err.push(text) },
-      env,
-      onSignal: () => () => {},
-      exitNow: (code) => {
-        throw new Error(`exitNow(${code})`);
-      },
-    };
-  }
-
   const databases: TestDatabase[] = [];
   afterAll(async () => {
     for (const database of databases) await database.drop();

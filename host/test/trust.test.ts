@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsActor, systemActor } from '@cinatra/kernel';
 import { createTestDatabase, makeDataDir, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
@@ -15,7 +14,6 @@ import {
 import { createPlatform, type Platform } from '@cinatra/host';
 import { TRUST_STORE } from '../src/extensions/trust/TrustStore.js';
 import { runCli } from '../src/cli/runCli.js';
-import type { CliIo } from '../src/cli/output.js';
 import {
   anonymous,
   auditEvents,
@@ -26,6 +24,7 @@ import {
   signIn,
   type SessionClient,
 } from './support/apiClient.js';
+import { bufferIo } from './support/cliIo.js';
 
 let db: TestDatabase;
 let platform: Platform;
@@ -184,23 +183,6 @@ describe('trust store over HTTP', () => {
 });
 
 describe('cinatra trust', () => {
-  function bufferIo(env: NodeJS.ProcessEnv): CliIo & { out: string[]; err: string[] } {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      out,
-      err,
-      stdin: Readable.from([]),
-      stdout: { write: (text: string) => out.push(text) },
-      stderr: { write: (text: string) => err.push(text) },
-      env,
-      onSignal: () => () => {},
-      exitNow: (code) => {
-        throw new Error(`exitNow(${code})`);
-      },
-    };
-  }
-
   it('adds, lists and revokes as the operator, audited as system:cli', async () => {
     const dataDir = makeDataDir();
     const env = { DATABASE_URL: db.url, CINATRA_DATA_DIR: dataDir, CINATRA_LOG_LEVEL: 'silent' };
