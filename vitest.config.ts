@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@cinatra/source'] },
   ssr: { resolve: { conditions: ['@cinatra/source'] } },
   test: {
-    include: ['{sdk,kernel,host}/{src,test}/**/*.test.ts', 'extensions/*/test/**/*.test.ts'],
+    include: ['{sdk,kernel,registry,host}/{src,test}/**/*.test.ts', 'extensions/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -10,7 +10,9 @@ import {
   type Kernel,
   type Logger,
 } from '@cinatra/kernel';
+import { EMBEDDED_REGISTRY, EmbeddedRegistry, RegistryService, TRUST_SOURCE } from '@cinatra/registry';
 import { hostMigrations } from './database/migrations/index.js';
+import { TRUST_STORE } from './extensions/trust/TrustStore.js';
 import { registerExtensions } from './extensions/registerExtensions.js';
 import { createServer, type ServerOptions } from './server/createServer.js';
 
@@ -39,6 +41,11 @@ export async function createPlatform(
   let setupToken: string | null;
   let extensions;
   try {
+    // The instance registry (embedded Verdaccio or registry.url) runs from start() to stop();
+    // the marketplace reads publisher tiers and revocations from the extension trust store.
+    kernel.container.registerSingleton(EmbeddedRegistry);
+    kernel.container.registerSingleton(RegistryService);
+    kernel.container.register(TRUST_SOURCE, { useFactory: (c) => c.resolve(TRUST_STORE) });
     // Extension processes stop with the kernel (the manager registers a lifecycle closer).
     extensions = await registerExtensions(kernel);
     server = await createServer(kernel, options);
@@ -49,6 +56,7 @@ export async function createPlatform(
   }
   const audit = kernel.resolve(AUDIT_LOG);
   const queue = kernel.resolve(QUEUE);
+  const registry = kernel.resolve(EMBEDDED_REGISTRY);
   let stopping: Promise<void> | undefined;
 
   return {
@@ -68,6 +76,7 @@ export async function createPlatform(
       );
       // A failing run is retried, then dead-lettered (platform admins are notified).
       await queue.work(MAINTENANCE_QUEUE, () => audit.enforceRetention()); // stopped by kernel.close()
+      await registry.start();
       await server.listen({ host: config.server.host, port: config.server.port });
       extensions.startStartupExtensions();
       const address = server.server.address();
@@ -88,6 +97,7 @@ export async function createPlatform(
           clearInterval(sweep);
           clearTimeout(deadline);
         }
+        await registry.stop(); // its auth answers need the kernel, so before kernel.close()
         await kernel.close();
       })();
       return stopping;

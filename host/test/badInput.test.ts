@@ -131,6 +131,10 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api/notifications/read': () => ({ all: true }),
   'PUT /api/extensions/{extensionId}/grants': () => ({ permissions: [] }),
   'PUT /api/extensions/{extensionId}/settings': () => ({ values: {} }),
+  'POST /api/extensions/install': () => ({ name: '@acme/none', approvePermissions: [] }),
+  'POST /api/extensions/{extensionId}/update': () => ({ range: 'latest' }),
+  'POST /api/extensions/{extensionId}/uninstall': () => ({ data: 'keep' }),
+  'POST /api/extension-operations/{operationId}/approve': () => ({ permissions: [] }),
   'POST /api/trust/keys': () => ({
     publicKeyPem: generateSigningKey().publicKeyPem,
     publisher: 'acme',
@@ -138,6 +142,9 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   }),
   'POST /api/trust/key-revocations': () => ({ keyId: `sha256:${'0'.repeat(64)}`, reason: 'leaked' }),
   'POST /api/trust/version-revocations': () => ({ name: '@acme/tool', version: '1.0.0', reason: 'broken' }),
+  'POST /api/registry/promotions': () => ({ name: '@acme/tool', version: '1.0.0' }),
+  'POST /api/registry/demotions': () => ({ name: '@acme/tool', version: '1.0.0' }),
+  'PUT /api/registry/destinations/public': () => ({ url: 'https://npm.example.com/', tokenSecretId: null }),
 };
 
 function validBody(route: Route): Record<string, unknown> | undefined {

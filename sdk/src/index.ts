@@ -6,3 +6,4 @@ export * from './protocol/messages.js';
 export * from './protocol/grants.js';
 export * from './protocol/hostParams.js';
 export * from './signing/index.js';
+export * from './cli/publishPackage.js';

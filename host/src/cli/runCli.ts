@@ -4,6 +4,17 @@ import { Command, CommanderError } from 'commander';
 import { adminCreateCommand, type AdminCreateOptions } from './adminCreateCommand.js';
 import { auditVerifyCommand } from './auditVerifyCommand.js';
 import { doctorCommand } from './doctorCommand.js';
+import {
+  extApproveCommand,
+  extArchiveCommand,
+  extInstallCommand,
+  extListCommand,
+  extRestoreCommand,
+  extUninstallCommand,
+  extUpdateCommand,
+  type ExtInstallOptions,
+  type ExtUninstallOptions,
+} from './extCommands.js';
 import type { GlobalOptions } from './loadCliConfig.js';
 import { migrateCommand } from './migrateCommand.js';
 import {
@@ -151,6 +162,64 @@ First steps:
       ),
     );
   trust.command('list').description('list trusted keys and revoked versions').action(run(trustListCommand));
+
+  const ext = program
+    .command('ext')
+    .description('install, update, archive, restore and uninstall extensions (journaled, with consent)');
+  for (const [command, description, action] of [
+    [
+      'install',
+      'install a signed package (.tgz with its bundle) and the dependencies it needs',
+      extInstallCommand,
+    ],
+    ['update', 'update an extension to the version in a signed package (.tgz)', extUpdateCommand],
+  ] as const) {
+    ext
+      .command(command)
+      .description(description)
+      .argument(
+        '<package>',
+        'a .tgz from `cinatra-ext pack`, or a name in the external registry (registry.url)',
+      )
+      .option('--version <range>', 'version or semver range to pick (default: latest)')
+      .option('--bundle <file>', 'its signature bundle (default: <package>.sigstore.json beside it)')
+      .option('--approve', 'approve the permissions it requests (printed); without it the operation waits')
+      .action(async (target: string, _options: unknown, cmd: Command) =>
+        setExitCode(await action(io, target, cmd.optsWithGlobals<ExtInstallOptions>())),
+      );
+  }
+  ext
+    .command('approve')
+    .description('approve the permissions an install or update waits for, and continue it')
+    .argument('<operation-id>', 'as `cinatra ext list` shows it')
+    .action(async (id: string, _options: unknown, cmd: Command) =>
+      setExitCode(await extApproveCommand(io, id, cmd.optsWithGlobals<GlobalOptions>())),
+    );
+  for (const [command, description, action] of [
+    ['archive', 'stop an extension, keeping its settings, grants and data', extArchiveCommand],
+    ['restore', 'bring an archived extension back', extRestoreCommand],
+  ] as const) {
+    ext
+      .command(command)
+      .description(description)
+      .argument('<name>', 'package name, e.g. @acme/github')
+      .action(async (name: string, _options: unknown, cmd: Command) =>
+        setExitCode(await action(io, name, cmd.optsWithGlobals<GlobalOptions>())),
+      );
+  }
+  ext
+    .command('uninstall')
+    .description("remove an extension's code; say what happens to its data")
+    .argument('<name>', 'package name, e.g. @acme/github')
+    .option('--keep-data', 'keep its data directory')
+    .option('--delete-data', 'delete its data directory')
+    .action(async (name: string, _options: unknown, cmd: Command) =>
+      setExitCode(await extUninstallCommand(io, name, cmd.optsWithGlobals<ExtUninstallOptions>())),
+    );
+  ext
+    .command('list')
+    .description('installed extensions and operations waiting for consent')
+    .action(run(extListCommand));
 
   program
     .command('doctor')

@@ -48,7 +48,15 @@ import {
 } from './ExtensionSupervisor.js';
 import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
 
-export type ExtensionState = 'installed' | 'active' | 'inactive' | 'disabled' | 'quarantined' | 'failed';
+export type ExtensionState =
+  | 'installed'
+  | 'active'
+  | 'inactive'
+  | 'disabled'
+  | 'quarantined'
+  | 'failed'
+  /** Stopped by the install pipeline's archive: settings, grants and data kept; restore to use it. */
+  | 'archived';
 export type { SettingValue };
 
 /** Why an extension last failed to load or run; shown in the API. */
@@ -272,6 +280,9 @@ export class ExtensionManager {
   async enable(name: string): Promise<ExtensionView> {
     const row = await this.find(name);
     await this.authorize('enable', row);
+    if (row.state === 'archived') {
+      throw new KernelError('conflict', `${name} is archived; restore it to use it again.`);
+    }
     if (row.state === 'quarantined') {
       throw new KernelError('conflict', `${name} is quarantined; reset the quarantine to let it run again.`);
     }
@@ -525,6 +536,73 @@ export class ExtensionManager {
         metadata: { version: row.version, from: row.state, to: 'active', pid: this.supervisor.pid(name) },
       });
     }
+  }
+
+  /**
+   * Health check of an installed version beside the current one (the install pipeline, before
+   * it switches): verifies that version's files against its bundle and the trust store, its
+   * manifest, engine range and publisher, then starts it in a probe process with these grants
+   * and settings and activates it. Rejects with the reason; touches no row, counts no crash.
+   */
+  async probeVersion(
+    name: string,
+    version: string,
+    grantedPermissions: readonly string[],
+    storedSettings: Record<string, SettingValue>,
+  ): Promise<void> {
+    const verified = await this.packages.verify(name, version);
+    const manifest = await this.packages.readManifest(name, version);
+    if (!engineSatisfied(manifest)) {
+      throw new KernelError(
+        'conflict',
+        `${name}@${version} needs host API ${manifest.cinatra.engine}; this host provides ${HOST_API_VERSION}.`,
+      );
+    }
+    if (manifest.cinatra.publisher !== verified.publisher) {
+      throw new PackageVerificationError(
+        'publisher_mismatch',
+        `The manifest names publisher ${manifest.cinatra.publisher}, the signing key belongs to ${verified.publisher}.`,
+      );
+    }
+    const granted = grantedPermissions.map(parsePermission);
+    const settings = effectiveSettings(manifest, storedSettings);
+    await this.supervisor.probe({
+      name,
+      version,
+      packageDir: this.packages.packageDir(name, version),
+      dataDir: granted.some((p) => p.capability === 'storage')
+        ? await this.packages.ensureDataDir(name)
+        : null,
+      entry: manifest.cinatra.entry,
+      resources: { ...DEFAULT_RESOURCES, ...manifest.cinatra.resources },
+      networkHosts: networkHosts(
+        granted.map((p) => p.text),
+        settings,
+      ),
+      settings,
+      permissions: granted,
+    });
+  }
+
+  /**
+   * After the install pipeline changed an extension's row (new version, archived, restored,
+   * uninstalled): stops its process and drops or re-reads its contributions. An enabled
+   * extension is verified again and starts on next use (now for `onStartup` ones).
+   */
+  async refresh(name: string): Promise<void> {
+    await this.supervisor.stop(name);
+    const row = (await this.db.knex(TABLE).where('name', name).first()) as ExtensionRow | undefined;
+    if (!row || !row.enabled || row.state === 'quarantined' || row.state === 'archived') {
+      this.contributions.remove(name);
+      return;
+    }
+    const manifest = await this.verifiedManifest(row);
+    if (!manifest) {
+      this.contributions.remove(name);
+      return;
+    }
+    this.contributions.set(manifest);
+    if (this.contributions.startupExtensions().includes(name)) this.activateInBackground(name);
   }
 
   /**

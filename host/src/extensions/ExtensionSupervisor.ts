@@ -128,6 +128,52 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
     }
   }
 
+  /**
+   * Health check of a version that is not (yet) the current one: starts it in a process of its
+   * own beside the running one (not registered, crashes not reported: nothing counts towards
+   * quarantine), activates it, then deactivates and stops it. Rejects with the reason it did
+   * not start or activate. The install pipeline switches to a new version only after this.
+   */
+  async probe(spec: ExtensionStartSpec): Promise<void> {
+    const logger = this.logger.child({ extension: spec.name, extensionVersion: spec.version, probe: true });
+    const target = {
+      name: spec.name,
+      version: spec.version,
+      granted: () => spec.permissions.map((p) => p.text),
+    };
+    const process = await ExtensionProcess.start({
+      extensionId: spec.name,
+      version: spec.version,
+      packageDir: spec.packageDir,
+      dataDir: spec.dataDir,
+      entry: spec.entry,
+      resources: spec.resources,
+      networkHosts: spec.networkHosts,
+      settings: spec.settings,
+      permissions: spec.permissions,
+      hostApi: this.dispatcher.forExtension(target),
+      onPermissionDenied: (denial) => {
+        void this.dispatcher
+          .sandboxDenied(target, denial)
+          .catch((error: unknown) => logger.error({ err: error }, 'could not audit a sandbox refusal'));
+      },
+      onEgressDenied: (egress, reason) => {
+        void this.dispatcher
+          .egressDenied(target, `${egress.host}:${egress.port}`, reason)
+          .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused connection'));
+      },
+      logger,
+    });
+    try {
+      await process.call('activate', {}, { meta: this.meta(spec, null, newTraceId()) });
+      await process
+        .call('deactivate', {}, { meta: this.meta(spec, null, newTraceId()), deadlineMs: 2_000 })
+        .catch(() => undefined);
+    } finally {
+      await process.stop();
+    }
+  }
+
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.starting.values()]);
     await Promise.allSettled([...this.running.keys()].map((name) => this.stop(name)));

@@ -1,18 +1,26 @@
-import { CLASSIFICATION_REGISTRY, type Kernel } from '@cinatra/kernel';
+import { CLASSIFICATION_REGISTRY, runAsActor, systemActor, type Kernel } from '@cinatra/kernel';
 import { ContributionRegistry } from './ContributionRegistry.js';
 import { EXTENSION_CLASSIFICATIONS } from './extensionClassifications.js';
 import { EXTENSION_MANAGER, ExtensionManager } from './ExtensionManager.js';
 import { ExtensionSupervisor } from './ExtensionSupervisor.js';
 import { HostApiDispatcher } from './HostApiDispatcher.js';
+import { InstallJournal } from './install/InstallJournal.js';
+import { INSTALL_PIPELINE, InstallPipeline } from './install/InstallPipeline.js';
+import { INSTALL_CLASSIFICATIONS } from './install/installClassifications.js';
 import { PackageStore } from './PackageStore.js';
 import { TrustStore } from './trust/TrustStore.js';
 
 /**
  * Adds the extension services to a kernel's container and loads the enabled extensions'
  * manifests (no process starts). The manager registers its shutdown with the kernel's
- * lifecycle, so `kernel.close()` stops every extension process.
+ * lifecycle, so `kernel.close()` stops every extension process. With `recoverOperations`
+ * (the platform; not CLI commands, which may run beside a server) install operations a
+ * previous process left unfinished are recovered or rolled back first.
  */
-export async function registerExtensions(kernel: Kernel): Promise<ExtensionManager> {
+export async function registerExtensions(
+  kernel: Kernel,
+  options: { recoverOperations?: boolean } = {},
+): Promise<ExtensionManager> {
   for (const service of [
     TrustStore,
     PackageStore,
@@ -20,10 +28,15 @@ export async function registerExtensions(kernel: Kernel): Promise<ExtensionManag
     HostApiDispatcher,
     ExtensionSupervisor,
     ExtensionManager,
+    InstallJournal,
+    InstallPipeline,
   ]) {
     kernel.container.registerSingleton(service as new (...args: never[]) => unknown);
   }
-  kernel.resolve(CLASSIFICATION_REGISTRY).register(...EXTENSION_CLASSIFICATIONS);
+  kernel.resolve(CLASSIFICATION_REGISTRY).register(...EXTENSION_CLASSIFICATIONS, ...INSTALL_CLASSIFICATIONS);
+  if (options.recoverOperations ?? true) {
+    await runAsActor(systemActor(), () => kernel.resolve(INSTALL_PIPELINE).recoverInterrupted());
+  }
   const manager = kernel.resolve(EXTENSION_MANAGER);
   await manager.load();
   return manager;

@@ -16,10 +16,12 @@ import { sendProblem, toKernelError } from './problem.js';
 import { registerRequestContext } from './requestContext.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { extensionInstallRoutes } from './routes/extensionInstall.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
+import { registryRoutes } from './routes/registries.js';
 import { secretRoutes } from './routes/secrets.js';
 import { teamRoutes } from './routes/teams.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -135,7 +137,9 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     secretRoutes,
     notificationRoutes,
     extensionRoutes,
+    extensionInstallRoutes,
     trustRoutes,
+    registryRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);

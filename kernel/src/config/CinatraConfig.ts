@@ -64,6 +64,12 @@ export const ConfigSchema = Type.Object(
       /** Base64 of 32 bytes; when unset a key is generated into `<dataDir>/secrets/master.key`. */
       masterKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
     }),
+    registry: Type.Object({
+      /** An external npm registry to use instead of the embedded Verdaccio. */
+      url: Type.Optional(Type.String({ pattern: '^https?://' })),
+      /** The bearer token this instance reads the external registry with. */
+      token: Type.Optional(Type.String({ minLength: 1 })),
+    }),
   },
   { additionalProperties: false },
 );

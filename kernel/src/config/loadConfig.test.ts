@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       queue: { driver: 'auto', leaseSeconds: 30 },
       streams: { driver: 'auto', maxLength: 100_000, terminalTtlSeconds: 86_400 },
       secrets: {},
+      registry: {},
     });
     expect(driverFor(config, 'queue')).toBe('postgres');
     expect(driverFor(config, 'streams')).toBe('postgres');

@@ -164,6 +164,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'string',
     hint: 'base64 of 32 random bytes (openssl rand -base64 32), or unset it to generate one in the data dir',
   },
+  {
+    path: 'registry.url',
+    env: 'CINATRA_REGISTRY_URL',
+    kind: 'string',
+    hint: 'an npm registry URL such as https://npm.example.com/, or unset it to run the embedded Verdaccio',
+  },
+  {
+    path: 'registry.token',
+    env: 'CINATRA_REGISTRY_TOKEN',
+    kind: 'string',
+    hint: 'the bearer token for registry.url',
+  },
 ];
 
 /** Which driver a service uses: the configured one, or for `auto` Redis when a Redis URL is set. */

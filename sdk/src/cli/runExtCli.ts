@@ -7,6 +7,7 @@ import { generateSigningKey, keyIdOf, normalizePublicKeyPem } from '../signing/k
 import { packExtension } from '../signing/packExtension.js';
 import { signExtension } from '../signing/signExtension.js';
 import { readTarball } from '../signing/tarball.js';
+import { publishCommand } from './publishCommand.js';
 import { PackageVerificationError, verifyPackageTarball, type TrustedKey } from '../signing/verifyPackage.js';
 
 export const EXIT_OK = 0;
@@ -189,6 +190,8 @@ function buildProgram(io: ExtCliIo): Command {
         }
       },
     );
+
+  publishCommand(program, { out, path, fail: (message) => fail(message), readInput });
   return program;
 }
 

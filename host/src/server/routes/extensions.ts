@@ -6,7 +6,9 @@ import type { CinatraServer } from '../createServer.js';
 import { DateTime, Uuid, withProblems } from '../schemas.js';
 
 const ExtensionState = Type.Union(
-  ['installed', 'active', 'inactive', 'disabled', 'quarantined', 'failed'].map((s) => Type.Literal(s)),
+  ['installed', 'active', 'inactive', 'disabled', 'quarantined', 'failed', 'archived'].map((s) =>
+    Type.Literal(s),
+  ),
 );
 const SettingValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
