@@ -133,6 +133,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PUT /api/extensions/{extensionId}/settings': () => ({ values: {} }),
   'POST /api/extensions/install': () => ({ name: '@acme/none', approvePermissions: [] }),
   'POST /api/extensions/{extensionId}/update': () => ({ range: 'latest' }),
+  'POST /api/extensions/install/github': () => ({ url: 'https://github.com/acme/none', tag: 'v1.0.0' }),
   'POST /api/extensions/{extensionId}/uninstall': () => ({ data: 'keep' }),
   'POST /api/extension-operations/{operationId}/approve': () => ({ permissions: [] }),
   'POST /api/trust/keys': () => ({

@@ -14,6 +14,7 @@ import {
   RegistryPackageSource,
   type PackageSource,
 } from '../extensions/install/PackageSource.js';
+import { GITHUB_INSTALLER } from '../extensions/install/GitHubInstaller.js';
 import { registerExtensions } from '../extensions/registerExtensions.js';
 import { loadCliConfig, type GlobalOptions } from './loadCliConfig.js';
 import { EXIT_OK, EXIT_USAGE, fail, Output, plural, type CliIo } from './output.js';
@@ -29,13 +30,13 @@ import { withKernel } from './withKernel.js';
 async function withPipeline<T>(
   io: CliIo,
   options: GlobalOptions,
-  work: (pipeline: InstallPipeline, manager: ExtensionManager) => Promise<T>,
+  work: (pipeline: InstallPipeline, manager: ExtensionManager, kernel: Kernel) => Promise<T>,
 ): Promise<T> {
   const cli = loadCliConfig(io, options, 'command');
   return withKernel(io, cli, 'require', async (kernel: Kernel) => {
     await registerExtensions(kernel, { recoverOperations: false });
     return runAsActor(systemActor('cli'), () =>
-      work(kernel.resolve(INSTALL_PIPELINE), kernel.resolve(EXTENSION_MANAGER)),
+      work(kernel.resolve(INSTALL_PIPELINE), kernel.resolve(EXTENSION_MANAGER), kernel),
     );
   });
 }
@@ -47,7 +48,7 @@ const progress =
 
 /**
  * Where a package comes from: a `.tgz` path (its bundle beside it as `<base>.sigstore.json`,
- * or `--bundle`), a GitHub URL (not yet), or a package name from the external registry
+ * or `--bundle`), or a package name from the external registry
  * `registry.url` (the embedded one runs inside the server: use the API for it).
  */
 function sourceFor(
@@ -55,11 +56,6 @@ function sourceFor(
   options: { bundle?: string },
   registry: CinatraConfig['registry'],
 ): { source: PackageSource; name: string } {
-  if (/^https?:\/\/(www\.)?github\.com\//.test(target)) {
-    fail(
-      'Installing from a GitHub URL is not available yet: download the release tarball and its bundle, then pass the .tgz.',
-    );
-  }
   if (target.endsWith('.tgz') || target.endsWith('.tar.gz')) {
     const bundlePath =
       options.bundle ??
@@ -114,6 +110,48 @@ export interface ExtInstallOptions extends GlobalOptions {
   version?: string;
   bundle?: string;
   approve?: boolean;
+  /** GitHub: the release tag (default: the latest release). */
+  tag?: string;
+  /** GitHub: a workspace secret holding a token. */
+  tokenSecret?: string;
+}
+
+/**
+ * `cinatra ext install https://github.com/<owner>/<repo> [--tag T]`: the release's `.tgz`
+ * asset (or source tarball) and its bundle asset, through the same pipeline
+ * (`GitHubInstaller`; the API base is `github.apiUrl`).
+ */
+async function fromGitHub(
+  io: CliIo,
+  kind: 'install' | 'update',
+  url: string,
+  options: ExtInstallOptions,
+): Promise<number> {
+  const out = new Output(io);
+  if (options.version || options.bundle) {
+    fail(
+      'A GitHub release is picked with --tag; --version and --bundle are for packages and .tgz files.',
+      EXIT_USAGE,
+    );
+  }
+  const op = await withPipeline(io, options, (_pipeline, _manager, kernel) => {
+    out.note(
+      `${kind === 'install' ? 'Installing' : 'Updating'} from ${url}${options.tag ? ` (release ${options.tag})` : ' (latest release)'}…`,
+    );
+    return kernel.resolve(GITHUB_INSTALLER)[kind]({
+      url,
+      ...(options.tag ? { tag: options.tag } : {}),
+      ...(options.tokenSecret ? { tokenSecretId: options.tokenSecret } : {}),
+      ...(options.approve ? { approvePermissions: 'requested' as const } : {}),
+      onStage: progress(out),
+    });
+  });
+  if (options.approve && op.requestedPermissions.length > 0) {
+    out.line(`Approved: ${op.requestedPermissions.join(', ')}`);
+  }
+  printOperation(out, op, kind === 'install' ? 'Installed' : `Updated ${op.fromVersion} →`);
+  if (op.status === 'succeeded') out.next(`cinatra ext list`);
+  return EXIT_OK;
 }
 
 export async function extInstallCommand(
@@ -121,6 +159,9 @@ export async function extInstallCommand(
   target: string,
   options: ExtInstallOptions,
 ): Promise<number> {
+  if (/^https?:\/\//.test(target)) return fromGitHub(io, 'install', target, options);
+  if (options.tag || options.tokenSecret)
+    fail('--tag and --token-secret are for GitHub repository URLs.', EXIT_USAGE);
   const out = new Output(io);
   const { source, name } = sourceFor(target, options, loadCliConfig(io, options, 'command').config.registry);
   const op = await withPipeline(io, options, (pipeline) => {
@@ -146,6 +187,9 @@ export async function extUpdateCommand(
   target: string,
   options: ExtInstallOptions,
 ): Promise<number> {
+  if (/^https?:\/\//.test(target)) return fromGitHub(io, 'update', target, options);
+  if (options.tag || options.tokenSecret)
+    fail('--tag and --token-secret are for GitHub repository URLs.', EXIT_USAGE);
   const out = new Output(io);
   const { source, name } = sourceFor(target, options, loadCliConfig(io, options, 'command').config.registry);
   const op = await withPipeline(io, options, (pipeline) => {

@@ -179,9 +179,11 @@ First steps:
       .description(description)
       .argument(
         '<package>',
-        'a .tgz from `cinatra-ext pack`, or a name in the external registry (registry.url)',
+        'a .tgz from `cinatra-ext pack`, a name in the external registry (registry.url), or https://github.com/<owner>/<repo>',
       )
       .option('--version <range>', 'version or semver range to pick (default: latest)')
+      .option('--tag <tag>', 'GitHub: the release to install (default: the latest release)')
+      .option('--token-secret <id>', 'GitHub: a workspace secret holding a token (private repositories)')
       .option('--bundle <file>', 'its signature bundle (default: <package>.sigstore.json beside it)')
       .option('--approve', 'approve the permissions it requests (printed); without it the operation waits')
       .action(async (target: string, _options: unknown, cmd: Command) =>

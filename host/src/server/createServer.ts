@@ -17,6 +17,7 @@ import { registerRequestContext } from './requestContext.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { extensionInstallRoutes } from './routes/extensionInstall.js';
+import { githubInstallRoutes } from './routes/githubInstall.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -138,6 +139,7 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     notificationRoutes,
     extensionRoutes,
     extensionInstallRoutes,
+    githubInstallRoutes,
     trustRoutes,
     registryRoutes,
     ...(options.plugins ?? []),

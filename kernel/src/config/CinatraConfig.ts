@@ -70,6 +70,10 @@ export const ConfigSchema = Type.Object(
       /** The bearer token this instance reads the external registry with. */
       token: Type.Optional(Type.String({ minLength: 1 })),
     }),
+    github: Type.Object({
+      /** GitHub's REST API base (GitHub Enterprise: `https://<host>/api/v3`), for installs from releases. */
+      apiUrl: Type.String({ pattern: '^https?://' }),
+    }),
   },
   { additionalProperties: false },
 );

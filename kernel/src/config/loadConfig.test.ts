@@ -50,6 +50,7 @@ describe('loadConfig defaults', () => {
       streams: { driver: 'auto', maxLength: 100_000, terminalTtlSeconds: 86_400 },
       secrets: {},
       registry: {},
+      github: { apiUrl: 'https://api.github.com' },
     });
     expect(driverFor(config, 'queue')).toBe('postgres');
     expect(driverFor(config, 'streams')).toBe('postgres');

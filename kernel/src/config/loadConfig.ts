@@ -176,6 +176,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'string',
     hint: 'the bearer token for registry.url',
   },
+  {
+    path: 'github.apiUrl',
+    env: 'CINATRA_GITHUB_API_URL',
+    kind: 'string',
+    default: 'https://api.github.com',
+    hint: "GitHub's REST API base URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise",
+  },
 ];
 
 /** Which driver a service uses: the configured one, or for `auto` Redis when a Redis URL is set. */
