@@ -44,6 +44,7 @@ import {
   EXTENSION_SUPERVISOR,
   newTraceId,
   type ExtensionCrash,
+  type ExtensionStartSpec,
   type ExtensionSupervisor,
 } from './ExtensionSupervisor.js';
 import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
@@ -506,24 +507,9 @@ export class ExtensionManager {
     const manifest = await this.verifiedManifest(row);
     if (!manifest) throw new RpcError('extension_unavailable', unavailableReason(await this.find(name)));
     this.contributions.set(manifest);
-    const granted = row.grantedPermissions.map(parsePermission);
-    const settings = effectiveSettings(manifest, row.settings);
-    await this.supervisor.ensureStarted({
-      name,
-      version: row.version,
-      packageDir: this.packages.packageDir(name, row.version),
-      dataDir: granted.some((p) => p.capability === 'storage')
-        ? await this.packages.ensureDataDir(name)
-        : null,
-      entry: manifest.cinatra.entry,
-      resources: { ...DEFAULT_RESOURCES, ...manifest.cinatra.resources },
-      networkHosts: networkHosts(
-        granted.map((p) => p.text),
-        settings,
-      ),
-      settings,
-      permissions: granted,
-    });
+    await this.supervisor.ensureStarted(
+      await this.startSpec(name, row.version, manifest, row.grantedPermissions, row.settings),
+    );
     await this.db
       .knex(TABLE)
       .where({ name, state: row.state })
@@ -564,9 +550,22 @@ export class ExtensionManager {
         `The manifest names publisher ${manifest.cinatra.publisher}, the signing key belongs to ${verified.publisher}.`,
       );
     }
+    await this.supervisor.probe(
+      await this.startSpec(name, version, manifest, grantedPermissions, storedSettings),
+    );
+  }
+
+  /** What a process of `name@version` starts with: its package, grants, data dir and settings. */
+  private async startSpec(
+    name: string,
+    version: string,
+    manifest: ExtensionManifest,
+    grantedPermissions: readonly string[],
+    storedSettings: Record<string, SettingValue>,
+  ): Promise<ExtensionStartSpec> {
     const granted = grantedPermissions.map(parsePermission);
     const settings = effectiveSettings(manifest, storedSettings);
-    await this.supervisor.probe({
+    return {
       name,
       version,
       packageDir: this.packages.packageDir(name, version),
@@ -581,7 +580,7 @@ export class ExtensionManager {
       ),
       settings,
       permissions: granted,
-    });
+    };
   }
 
   /**

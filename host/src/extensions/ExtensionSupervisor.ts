@@ -135,13 +135,37 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
    * not start or activate. The install pipeline switches to a new version only after this.
    */
   async probe(spec: ExtensionStartSpec): Promise<void> {
-    const logger = this.logger.child({ extension: spec.name, extensionVersion: spec.version, probe: true });
+    const process = await this.spawn(spec, { probe: true });
+    try {
+      await process.call('activate', {}, { meta: this.meta(spec, null, newTraceId()) });
+      await process
+        .call('deactivate', {}, { meta: this.meta(spec, null, newTraceId()), deadlineMs: 2_000 })
+        .catch(() => undefined);
+    } finally {
+      await process.stop();
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.starting.values()]);
+    await Promise.allSettled([...this.running.keys()].map((name) => this.stop(name)));
+  }
+
+  /**
+   * Starts a process for `spec` with the host API its grants allow; sandbox and egress refusals
+   * it reports are audited against the extension.
+   */
+  private spawn(
+    spec: ExtensionStartSpec,
+    logContext: Record<string, unknown> = {},
+  ): Promise<ExtensionProcess> {
+    const logger = this.logger.child({ extension: spec.name, extensionVersion: spec.version, ...logContext });
     const target = {
       name: spec.name,
       version: spec.version,
       granted: () => spec.permissions.map((p) => p.text),
     };
-    const process = await ExtensionProcess.start({
+    return ExtensionProcess.start({
       extensionId: spec.name,
       version: spec.version,
       packageDir: spec.packageDir,
@@ -164,53 +188,12 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
       },
       logger,
     });
-    try {
-      await process.call('activate', {}, { meta: this.meta(spec, null, newTraceId()) });
-      await process
-        .call('deactivate', {}, { meta: this.meta(spec, null, newTraceId()), deadlineMs: 2_000 })
-        .catch(() => undefined);
-    } finally {
-      await process.stop();
-    }
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.allSettled([...this.starting.values()]);
-    await Promise.allSettled([...this.running.keys()].map((name) => this.stop(name)));
   }
 
   private async start(spec: ExtensionStartSpec): Promise<Running> {
-    const logger = this.logger.child({ extension: spec.name, extensionVersion: spec.version });
-    const target = {
-      name: spec.name,
-      version: spec.version,
-      granted: () => spec.permissions.map((p) => p.text),
-    };
     let process: ExtensionProcess;
     try {
-      process = await ExtensionProcess.start({
-        extensionId: spec.name,
-        version: spec.version,
-        packageDir: spec.packageDir,
-        dataDir: spec.dataDir,
-        entry: spec.entry,
-        resources: spec.resources,
-        networkHosts: spec.networkHosts,
-        settings: spec.settings,
-        permissions: spec.permissions,
-        hostApi: this.dispatcher.forExtension(target),
-        onPermissionDenied: (denial) => {
-          void this.dispatcher
-            .sandboxDenied(target, denial)
-            .catch((error: unknown) => logger.error({ err: error }, 'could not audit a sandbox refusal'));
-        },
-        onEgressDenied: (egress, reason) => {
-          void this.dispatcher
-            .egressDenied(target, `${egress.host}:${egress.port}`, reason)
-            .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused connection'));
-        },
-        logger,
-      });
+      process = await this.spawn(spec);
     } catch (error) {
       this.reportCrash(spec, 'start_failed', null, null, (error as Error).message);
       throw new RpcError(
@@ -243,7 +226,10 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
         `${spec.name} failed to activate: ${(error as Error).message}`,
       );
     }
-    logger.info({ pid: process.pid }, 'extension activated');
+    this.logger.info(
+      { extension: spec.name, extensionVersion: spec.version, pid: process.pid },
+      'extension activated',
+    );
     return entry;
   }
 
