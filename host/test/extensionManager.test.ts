@@ -10,6 +10,7 @@ import { generateSigningKey, packExtension, RpcError, signExtension, type Signin
 import { createPlatform, EXTENSION_MANAGER, PACKAGE_STORE, type ExtensionView } from '@cinatra/host';
 import { TRUST_STORE } from '../src/extensions/trust/TrustStore.js';
 import { auditEvents, expectProblem, setUpAdmin, signIn, type SessionClient } from './support/apiClient.js';
+import { adminActorOf } from './support/extensionSetup.js';
 
 /**
  * The extension manager against real extension processes: signed fixture packages installed
@@ -86,17 +87,7 @@ async function callError(name: string, tool: string): Promise<RpcError> {
 
 beforeAll(async () => {
   admin = await setUpAdmin(platform);
-  adminActor = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
+  adminActor = adminActorOf(admin);
   publisher = generateSigningKey();
   await asSystem(() =>
     trust.addKey({ publicKeyPem: publisher.publicKeyPem, publisher: 'cinatra-test', tier: 'private' }),

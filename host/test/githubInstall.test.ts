@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { runAsActor, systemActor, type ActorContext } from '@cinatra/kernel';
-import { generateSigningKey, packExtension, readTarball, signExtension, type SigningKey } from '@cinatra/sdk';
+import { packExtension, readTarball, signExtension, type SigningKey } from '@cinatra/sdk';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import { TRUST_STORE } from '../src/extensions/trust/TrustStore.js';
 import type { OperationView } from '../src/extensions/install/InstallJournal.js';
@@ -23,6 +23,7 @@ import {
   type SessionClient,
 } from './support/apiClient.js';
 import { bufferIo } from './support/cliIo.js';
+import { adminActorOf, trustTestPublisher } from './support/extensionSetup.js';
 
 /**
  * Installing from GitHub releases against a local server that speaks GitHub's REST API
@@ -321,23 +322,8 @@ beforeAll(async () => {
   storageBase = `http://127.0.0.1:${(storageServer.address() as AddressInfo).port}`;
   platform = await createPlatform(testConfig({ databaseUrl: db.url, dataDir, github: { apiUrl: base } }));
   admin = await setUpAdmin(platform);
-  adminActor = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
-  publisher = generateSigningKey();
-  await runAsActor(systemActor(), () =>
-    platform.kernel
-      .resolve(TRUST_STORE)
-      .addKey({ publicKeyPem: publisher.publicKeyPem, publisher: 'cinatra-test', tier: 'private' }),
-  );
+  adminActor = adminActorOf(admin);
+  publisher = await trustTestPublisher(platform);
 }, 60_000);
 
 afterAll(async () => {

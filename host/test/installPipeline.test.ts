@@ -32,6 +32,7 @@ import {
   type SessionClient,
 } from './support/apiClient.js';
 import { bufferIo } from './support/cliIo.js';
+import { adminActorOf, trustTestPublisher } from './support/extensionSetup.js';
 
 /**
  * The install pipeline on a real platform with real extension processes: signed packages
@@ -137,23 +138,8 @@ const installedVersions = (name: string) => {
 
 beforeAll(async () => {
   admin = await setUpAdmin(platform);
-  adminActor = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
-  publisher = generateSigningKey();
-  await runAsActor(systemActor(), () =>
-    platform.kernel
-      .resolve(TRUST_STORE)
-      .addKey({ publicKeyPem: publisher.publicKeyPem, publisher: 'cinatra-test', tier: 'private' }),
-  );
+  adminActor = adminActorOf(admin);
+  publisher = await trustTestPublisher(platform);
 }, 60_000);
 
 afterAll(async () => {
