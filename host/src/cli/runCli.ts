@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, KernelError } from '@cinatra/kernel';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { adminCreateCommand, type AdminCreateOptions } from './adminCreateCommand.js';
+import { apiCommand, type ApiOptions } from './apiClient.js';
 import { auditVerifyCommand } from './auditVerifyCommand.js';
 import { doctorCommand } from './doctorCommand.js';
 import {
@@ -16,6 +17,15 @@ import {
   type ExtUninstallOptions,
 } from './extCommands.js';
 import type { GlobalOptions } from './loadCliConfig.js';
+import {
+  extPromoteCommand,
+  extSearchCommand,
+  registryDestinationClearCommand,
+  registryDestinationSetCommand,
+  registryDestinationShowCommand,
+  type ExtSearchOptions,
+  type RegistryDestinationSetOptions,
+} from './marketplaceCommands.js';
 import { migrateCommand } from './migrateCommand.js';
 import {
   trustAddKeyCommand,
@@ -222,6 +232,57 @@ First steps:
     .command('list')
     .description('installed extensions and operations waiting for consent')
     .action(run(extListCommand));
+  // The marketplace runs inside the server: these call its API with CINATRA_TOKEN.
+  apiCommand(
+    ext
+      .command('search')
+      .description('search the marketplace: the instance registry (private) and the public registry')
+      .argument('[query]', 'npm search text (default: list every package)')
+      .addOption(
+        new Option('--source <source>', 'which registry')
+          .choices(['instance', 'public', 'all'])
+          .default('all'),
+      ),
+  ).action(async (query: string | undefined, _options: unknown, cmd: Command) =>
+    setExitCode(await extSearchCommand(io, query, cmd.optsWithGlobals<ExtSearchOptions>())),
+  );
+  apiCommand(
+    ext
+      .command('promote')
+      .description('make a private package version public (one-way; platform admins; audited)')
+      .argument('<name>', 'package name, e.g. @acme/github')
+      .argument('<version>', 'exact version, e.g. 1.2.3'),
+  ).action(async (name: string, version: string, _options: unknown, cmd: Command) =>
+    setExitCode(await extPromoteCommand(io, name, version, cmd.optsWithGlobals<ApiOptions>())),
+  );
+
+  const destination = program
+    .command('registry')
+    .description('marketplace registries (through the running server)')
+    .command('destination')
+    .description('the public registry this instance promotes to and reads public packages from');
+  apiCommand(destination.command('show', { isDefault: true }).description('show it (the default)')).action(
+    run<ApiOptions>(registryDestinationShowCommand),
+  );
+  apiCommand(
+    destination
+      .command('set')
+      .description('set it: an npm registry URL and the workspace secret holding its token')
+      .argument('<registry-url>', 'the public registry, e.g. https://registry.example.com/')
+      .option('--token-secret <secret-id>', 'workspace secret with its token (grant it to the admins)')
+      .option('--no-token-secret', 'the registry needs no token'),
+  ).action(async (registryUrl: string, _options: unknown, cmd: Command) =>
+    setExitCode(
+      await registryDestinationSetCommand(
+        io,
+        registryUrl,
+        cmd.optsWithGlobals<RegistryDestinationSetOptions>(),
+      ),
+    ),
+  );
+  apiCommand(
+    destination.command('clear').description('unset it (versions already promoted stay public)'),
+  ).action(run<ApiOptions>(registryDestinationClearCommand));
 
   program
     .command('doctor')
