@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { runAsActor, systemActor, type CinatraConfig, type Kernel } from '@cinatra/kernel';
 import { EXTENSION_MANAGER, type ExtensionManager } from '../extensions/ExtensionManager.js';
 import type { OperationView } from '../extensions/install/InstallJournal.js';
@@ -16,6 +17,7 @@ import {
 } from '../extensions/install/PackageSource.js';
 import { GITHUB_INSTALLER } from '../extensions/install/GitHubInstaller.js';
 import { registerExtensions } from '../extensions/registerExtensions.js';
+import { ApiClient, type ApiOptions } from './apiClient.js';
 import { loadCliConfig, type GlobalOptions } from './loadCliConfig.js';
 import { EXIT_OK, EXIT_USAGE, fail, Output, plural, type CliIo } from './output.js';
 import { withKernel } from './withKernel.js';
@@ -46,17 +48,19 @@ const progress =
   (stage, op) =>
     out.note(`  ${op.extension}: ${stage}…`);
 
+const isTarball = (target: string): boolean => target.endsWith('.tgz') || target.endsWith('.tar.gz');
+
 /**
  * Where a package comes from: a `.tgz` path (its bundle beside it as `<base>.sigstore.json`,
- * or `--bundle`), or a package name from the external registry
- * `registry.url` (the embedded one runs inside the server: use the API for it).
+ * or `--bundle`), or a package name from the external registry `registry.url` (names from the
+ * embedded registry go through the server: `throughServer`).
  */
 function sourceFor(
   target: string,
   options: { bundle?: string },
   registry: CinatraConfig['registry'],
 ): { source: PackageSource; name: string } {
-  if (target.endsWith('.tgz') || target.endsWith('.tar.gz')) {
+  if (isTarball(target)) {
     const bundlePath =
       options.bundle ??
       join(dirname(target), `${basename(target).replace(/\.(tgz|tar\.gz)$/, '')}.sigstore.json`);
@@ -89,7 +93,7 @@ function sourceFor(
   );
 }
 
-function printOperation(out: Output, op: OperationView, pastTense: string): number {
+function printOperation(out: Output, op: OperationView, pastTense: string, approveSuffix = ''): number {
   if (op.status === 'pending_consent') {
     const perms = op.kind === 'update' ? op.addedPermissions : op.requestedPermissions;
     out.line(
@@ -99,15 +103,16 @@ function printOperation(out: Output, op: OperationView, pastTense: string): numb
       out.line(`  ${permission}${perms.includes(permission) && op.kind === 'update' ? '   (new)' : ''}`);
     }
     if (op.kind === 'update') out.line(`${op.extension}@${op.fromVersion} keeps running meanwhile.`);
-    out.next(`cinatra ext approve ${op.id}`);
+    out.next(`cinatra ext approve ${op.id}${approveSuffix}`);
     return EXIT_OK;
   }
   out.ok(`${pastTense} ${op.extension}${op.toVersion ? `@${op.toVersion}` : ''} (operation ${op.id}).`);
   return EXIT_OK;
 }
 
-export interface ExtInstallOptions extends GlobalOptions {
-  version?: string;
+export interface ExtInstallOptions extends ApiOptions {
+  /** Version or semver range (`--range`; `--version` is the CLI's own version flag). */
+  range?: string;
   bundle?: string;
   approve?: boolean;
   /** GitHub: the release tag (default: the latest release). */
@@ -128,9 +133,9 @@ async function fromGitHub(
   options: ExtInstallOptions,
 ): Promise<number> {
   const out = new Output(io);
-  if (options.version || options.bundle) {
+  if (options.range || options.bundle) {
     fail(
-      'A GitHub release is picked with --tag; --version and --bundle are for packages and .tgz files.',
+      'A GitHub release is picked with --tag; --range and --bundle are for packages and .tgz files.',
       EXIT_USAGE,
     );
   }
@@ -162,14 +167,15 @@ export async function extInstallCommand(
   if (/^https?:\/\//.test(target)) return fromGitHub(io, 'install', target, options);
   if (options.tag || options.tokenSecret)
     fail('--tag and --token-secret are for GitHub repository URLs.', EXIT_USAGE);
+  if (!isTarball(target) && viaServer(io, options)) return throughServer(io, 'install', target, options);
   const out = new Output(io);
   const { source, name } = sourceFor(target, options, loadCliConfig(io, options, 'command').config.registry);
   const op = await withPipeline(io, options, (pipeline) => {
-    out.note(`Installing ${name}${options.version ? `@${options.version}` : ''}…`);
+    out.note(`Installing ${name}${options.range ? `@${options.range}` : ''}…`);
     return pipeline.install({
       source,
       name,
-      ...(options.version ? { range: options.version } : {}),
+      ...(options.range ? { range: options.range } : {}),
       ...(options.approve ? { approvePermissions: 'requested' as const } : {}),
       onStage: progress(out),
     });
@@ -190,14 +196,15 @@ export async function extUpdateCommand(
   if (/^https?:\/\//.test(target)) return fromGitHub(io, 'update', target, options);
   if (options.tag || options.tokenSecret)
     fail('--tag and --token-secret are for GitHub repository URLs.', EXIT_USAGE);
+  if (!isTarball(target) && viaServer(io, options)) return throughServer(io, 'update', target, options);
   const out = new Output(io);
   const { source, name } = sourceFor(target, options, loadCliConfig(io, options, 'command').config.registry);
   const op = await withPipeline(io, options, (pipeline) => {
-    out.note(`Updating ${name}${options.version ? ` to ${options.version}` : ''}…`);
+    out.note(`Updating ${name}${options.range ? ` to ${options.range}` : ''}…`);
     return pipeline.update({
       source,
       name,
-      ...(options.version ? { range: options.version } : {}),
+      ...(options.range ? { range: options.range } : {}),
       ...(options.approve ? { approvePermissions: 'requested' as const } : {}),
       onStage: progress(out),
     });
@@ -210,9 +217,21 @@ export async function extUpdateCommand(
 export async function extApproveCommand(
   io: CliIo,
   operationId: string,
-  options: GlobalOptions,
+  options: ApiOptions,
 ): Promise<number> {
   const out = new Output(io);
+  // An operation held by a server reached over the network is approved through that server.
+  if (options.url || io.env.CINATRA_URL?.trim()) {
+    const api = ApiClient.fromEnvironment(io, options);
+    const held = await api.get<OperationView>(`/api/extension-operations/${operationId}`);
+    out.note(
+      `Approving ${held.requestedPermissions.join(', ') || 'no permissions'} for ${held.extension}@${held.toVersion} through ${api.url}…`,
+    );
+    const op = await approveThroughServer(api, out, held);
+    printOperation(out, op, op.kind === 'update' ? `Updated ${op.fromVersion} →` : 'Installed');
+    out.next('cinatra ext list');
+    return EXIT_OK;
+  }
   const op = await withPipeline(io, options, async (pipeline) => {
     const held = await pipeline.getOperation(operationId);
     out.note(
@@ -223,6 +242,179 @@ export async function extApproveCommand(
   printOperation(out, op, op.kind === 'update' ? `Updated ${op.fromVersion} →` : 'Installed');
   out.next('cinatra ext list');
   return EXIT_OK;
+}
+
+/**
+ * Whether a package name is installed through a running server: always when one is named
+ * (`--url`, `CINATRA_URL`), and when the registry is the embedded one, which only the server
+ * runs. Otherwise the name comes from the external `registry.url`, in-process.
+ */
+function viaServer(io: CliIo, options: ApiOptions): boolean {
+  if (options.url || io.env.CINATRA_URL?.trim()) return true;
+  return !loadCliConfig(io, options, 'command').config.registry.url;
+}
+
+/** How often the journal is read while a request runs: progress, not a deadline. */
+const POLL_INTERVAL_MS = 250;
+/** Journal rows read per poll; the same window before the request tells new operations apart. */
+const POLL_WINDOW = 50;
+
+/**
+ * `cinatra ext install|update <name>` through the server's API, as the token's user
+ * (authorized and audited like the UI). The request runs the pipeline to its end or to the
+ * consent hold and only then answers, so the operation's progress is read meanwhile from the
+ * journal (`GET /api/extension-operations`). `--approve` approves the set the held operation
+ * names, in a second request (the API takes an approval only as the exact set, which is known
+ * once the version is resolved), and follows the rest of it.
+ */
+async function throughServer(
+  io: CliIo,
+  kind: 'install' | 'update',
+  name: string,
+  options: ExtInstallOptions,
+): Promise<number> {
+  if (options.bundle)
+    fail('--bundle is for .tgz files; a package name is fetched with its bundle.', EXIT_USAGE);
+  const api = ApiClient.fromEnvironment(io, options);
+  const out = new Output(io);
+  const range = options.range ? { range: options.range } : {};
+  out.note(
+    `${kind === 'install' ? `Installing ${name}${options.range ? `@${options.range}` : ''}` : `Updating ${name}${options.range ? ` to ${options.range}` : ''}`} through ${api.url}…`,
+  );
+  let path = '/api/extensions/install';
+  if (kind === 'update') {
+    const [installed] = await api.get<Array<{ id: string; name: string }>>('/api/extensions', { name });
+    if (!installed) fail(`${name} is not installed: install it with \`cinatra ext install ${name}\`.`);
+    path = `/api/extensions/${installed.id}/update`;
+  }
+  let op = await followNew(api, out, name, () =>
+    api.post<OperationView>(path, kind === 'install' ? { name, ...range } : range),
+  );
+  if (op.status === 'pending_consent' && options.approve) {
+    op = await approveThroughServer(api, out, op);
+  }
+  if (kind === 'install' && options.approve && op.requestedPermissions.length > 0) {
+    out.line(`Approved: ${op.requestedPermissions.join(', ')}`);
+  }
+  printOperation(
+    out,
+    op,
+    kind === 'install' ? 'Installed' : `Updated ${op.fromVersion} →`,
+    options.url ? ` --url ${options.url}` : '',
+  );
+  if (op.status === 'succeeded') out.next('cinatra ext list');
+  return EXIT_OK;
+}
+
+/** Approves exactly what `held` requests and follows the operation to its end. */
+async function approveThroughServer(
+  api: ApiClient,
+  out: Output,
+  held: OperationView,
+): Promise<OperationView> {
+  const progress = new JournalProgress(out);
+  progress.seen(held);
+  return following(
+    () =>
+      api.post<OperationView>(`/api/extension-operations/${held.id}/approve`, {
+        permissions: held.requestedPermissions,
+      }),
+    async () => progress.print([await api.get<OperationView>(`/api/extension-operations/${held.id}`)]),
+    (op) => progress.print([op]),
+  );
+}
+
+/**
+ * Runs `request` (an install or update) while printing the stages of the operations it starts:
+ * those absent from the journal before it, for `name` and, by the same actor, the
+ * dependencies it installs first. Another admin's operation started meanwhile is not shown.
+ */
+async function followNew(
+  api: ApiClient,
+  out: Output,
+  name: string,
+  request: () => Promise<OperationView>,
+): Promise<OperationView> {
+  const journal = () => api.get<OperationView[]>('/api/extension-operations', { limit: String(POLL_WINDOW) });
+  const before = new Set((await journal()).map((op) => op.id));
+  const progress = new JournalProgress(out);
+  const poll = async () => {
+    const fresh = (await journal()).filter((op) => !before.has(op.id));
+    const primary = fresh.find((op) => op.extension === name);
+    if (!primary) return;
+    progress.print(
+      fresh
+        .filter((op) => op.actorId === primary.actorId)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+    );
+  };
+  return following(request, poll, async (op) => {
+    await poll();
+    progress.print([op]);
+  });
+}
+
+/**
+ * Polls while `request` runs; after it answers, `finish` prints what is left. When it fails,
+ * one last poll shows the failed stage before the problem line. Polling errors are ignored:
+ * progress is a courtesy, the request's answer decides.
+ */
+async function following(
+  request: () => Promise<OperationView>,
+  poll: () => Promise<void>,
+  finish: (op: OperationView) => Promise<void> | void,
+): Promise<OperationView> {
+  let done = false;
+  const quietly = () => poll().catch(() => undefined);
+  const loop = (async () => {
+    while (!done) {
+      await delay(POLL_INTERVAL_MS);
+      if (!done) await quietly();
+    }
+  })();
+  let op: OperationView;
+  try {
+    op = await request();
+  } catch (error) {
+    done = true;
+    await loop;
+    await quietly();
+    throw error;
+  }
+  done = true;
+  await loop;
+  await Promise.resolve(finish(op)).catch(() => undefined);
+  return op;
+}
+
+/** Prints each stage of the followed operations once, as the journal shows it finished. */
+class JournalProgress {
+  /** Stages printed (or already known), by operation id. */
+  private readonly printed = new Map<string, number>();
+
+  constructor(private readonly out: Output) {}
+
+  /** Marks what `op` has done so far as shown (a held operation's stages before consent). */
+  seen(op: OperationView): void {
+    this.printed.set(op.id, op.stages.length);
+  }
+
+  print(ops: OperationView[]): void {
+    for (const op of ops) {
+      let index = this.printed.get(op.id) ?? 0;
+      for (const stage of op.stages.slice(index)) {
+        // In order: a stage still running holds back the ones after it.
+        if (stage.finishedAt === null) break;
+        const outcome =
+          stage.status === 'succeeded'
+            ? '✓'
+            : `${stage.status.replace('_', ' ')}${stage.error ? ` (${stage.error.code})` : ''}`;
+        this.out.note(`  ${op.extension}: ${stage.stage} ${outcome}`);
+        index += 1;
+      }
+      this.printed.set(op.id, index);
+    }
+  }
 }
 
 export async function extArchiveCommand(io: CliIo, name: string, options: GlobalOptions): Promise<number> {

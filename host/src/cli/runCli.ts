@@ -189,13 +189,17 @@ First steps:
       .description(description)
       .argument(
         '<package>',
-        'a .tgz from `cinatra-ext pack`, a name in the external registry (registry.url), or https://github.com/<owner>/<repo>',
+        'a .tgz from `cinatra-ext pack`, a package name (the embedded registry, through the running server; or registry.url), or https://github.com/<owner>/<repo>',
       )
-      .option('--version <range>', 'version or semver range to pick (default: latest)')
+      .option('--range <range>', 'exact version or semver range to pick (default: the latest)')
       .option('--tag <tag>', 'GitHub: the release to install (default: the latest release)')
       .option('--token-secret <id>', 'GitHub: a workspace secret holding a token (private repositories)')
       .option('--bundle <file>', 'its signature bundle (default: <package>.sigstore.json beside it)')
       .option('--approve', 'approve the permissions it requests (printed); without it the operation waits')
+      .option(
+        '--url <url>',
+        'a package name: install through this Cinatra server (default: $CINATRA_URL; token in CINATRA_TOKEN)',
+      )
       .action(async (target: string, _options: unknown, cmd: Command) =>
         setExitCode(await action(io, target, cmd.optsWithGlobals<ExtInstallOptions>())),
       );
@@ -204,8 +208,12 @@ First steps:
     .command('approve')
     .description('approve the permissions an install or update waits for, and continue it')
     .argument('<operation-id>', 'as `cinatra ext list` shows it')
+    .option(
+      '--url <url>',
+      'approve through this Cinatra server (default: $CINATRA_URL; token in CINATRA_TOKEN)',
+    )
     .action(async (id: string, _options: unknown, cmd: Command) =>
-      setExitCode(await extApproveCommand(io, id, cmd.optsWithGlobals<GlobalOptions>())),
+      setExitCode(await extApproveCommand(io, id, cmd.optsWithGlobals<ApiOptions>())),
     );
   for (const [command, description, action] of [
     ['archive', 'stop an extension, keeping its settings, grants and data', extArchiveCommand],
