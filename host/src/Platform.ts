@@ -14,6 +14,7 @@ import { EMBEDDED_REGISTRY, EmbeddedRegistry, RegistryService, TRUST_SOURCE } fr
 import { hostMigrations } from './database/migrations/index.js';
 import { TRUST_STORE } from './extensions/trust/TrustStore.js';
 import { registerExtensions } from './extensions/registerExtensions.js';
+import { registerMarketplacePrimitives } from './extensions/marketplacePrimitives.js';
 import { createServer, type ServerOptions } from './server/createServer.js';
 
 /** A running Cinatra instance: kernel plus HTTP server. */
@@ -48,6 +49,8 @@ export async function createPlatform(
     kernel.container.register(TRUST_SOURCE, { useFactory: (c) => c.resolve(TRUST_STORE) });
     // Extension processes stop with the kernel (the manager registers a lifecycle closer).
     extensions = await registerExtensions(kernel);
+    // Marketplace and lifecycle as kernel primitives (MCP, /api/primitives, in-process).
+    registerMarketplacePrimitives(kernel);
     server = await createServer(kernel, options);
     setupToken = await kernel.resolve(FIRST_ADMIN_SETUP).issueSetupToken();
   } catch (error) {

@@ -146,6 +146,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api/registry/promotions': () => ({ name: '@acme/tool', version: '1.0.0' }),
   'POST /api/registry/demotions': () => ({ name: '@acme/tool', version: '1.0.0' }),
   'PUT /api/registry/destinations/public': () => ({ url: 'https://npm.example.com/', tokenSecretId: null }),
+  'POST /api/primitives/call': () => ({ name: 'marketplace.destination.get', input: {} }),
 };
 
 function validBody(route: Route): Record<string, unknown> | undefined {

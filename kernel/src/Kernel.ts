@@ -15,6 +15,7 @@ import { migrateLatest, pendingMigrations, type MigrationSet } from './database/
 import { kernelMigrations } from './database/migrations/index.js';
 import { openDatabase } from './database/openDatabase.js';
 import { PgListener } from './database/PgListener.js';
+import { PrimitiveRegistry } from './primitives/PrimitiveRegistry.js';
 import { Lifecycle } from './lifecycle/Lifecycle.js';
 import { NOTIFICATION_CLASSIFICATIONS } from './notifications/notificationClassifications.js';
 import { NotificationService } from './notifications/NotificationService.js';
@@ -60,6 +61,7 @@ const SINGLETONS = [
   ClassificationRegistry,
   AuditLog,
   Authorizer,
+  PrimitiveRegistry,
   PasswordHasher,
   CredentialCache,
   Authenticator,

@@ -14,6 +14,8 @@ export * from './authz/ClassificationRegistry.js';
 export * from './authz/decide.js';
 export * from './authz/Authorizer.js';
 export * from './audit/AuditLog.js';
+export * from './primitives/Primitive.js';
+export * from './primitives/PrimitiveRegistry.js';
 export { auditContentDigest, chainHash, GENESIS_HASH, hashAuditEvent } from './audit/auditHash.js';
 export * from './auth/PasswordHasher.js';
 export * from './auth/CredentialCache.js';

@@ -22,6 +22,7 @@ import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
+import { primitiveRoutes } from './routes/primitives.js';
 import { registryRoutes } from './routes/registries.js';
 import { secretRoutes } from './routes/secrets.js';
 import { teamRoutes } from './routes/teams.js';
@@ -142,6 +143,7 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     githubInstallRoutes,
     trustRoutes,
     registryRoutes,
+    primitiveRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);

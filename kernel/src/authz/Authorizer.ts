@@ -19,9 +19,18 @@ export class Authorizer {
     @inject(AUDIT_LOG) private readonly audit: AuditLog,
   ) {}
 
-  /** Returns the decision when allowed; throws `forbidden` (after auditing) when denied. */
-  async authorize(actor: ActorContext, action: string, resource: ResourceRef): Promise<Decision> {
-    const decision = await this.check(actor, action, resource);
+  /**
+   * Returns the decision when allowed; throws `forbidden` (after auditing) when denied.
+   * `auditMetadata` is added to the decision's audit event (e.g. the primitive registry's
+   * `{ primitive, via, sessionId }`), so one event says who asked, for what, and through which surface.
+   */
+  async authorize(
+    actor: ActorContext,
+    action: string,
+    resource: ResourceRef,
+    auditMetadata: Record<string, unknown> = {},
+  ): Promise<Decision> {
+    const decision = await this.check(actor, action, resource, auditMetadata);
     if (!decision.allow) {
       throw new KernelError(
         'forbidden',
@@ -32,7 +41,12 @@ export class Authorizer {
   }
 
   /** Like `authorize` but returns a denial instead of throwing (still audited). */
-  async check(actor: ActorContext, action: string, resource: ResourceRef): Promise<Decision> {
+  async check(
+    actor: ActorContext,
+    action: string,
+    resource: ResourceRef,
+    auditMetadata: Record<string, unknown> = {},
+  ): Promise<Decision> {
     const decision = decide(actor, this.registry.get(resource.type, action), resource);
     const scope = currentScope();
     await this.audit.record(
@@ -43,7 +57,7 @@ export class Authorizer {
         organizationId: organizationIdOf(resource.owner),
         decision: decision.allow ? 'allow' : 'deny',
         reason: decision.reason,
-        metadata: resource.id ? {} : { owner: resource.owner },
+        metadata: { ...auditMetadata, ...(resource.id ? {} : { owner: resource.owner }) },
       },
       { ...scope, actor },
     );

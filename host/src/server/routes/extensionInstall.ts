@@ -59,7 +59,7 @@ const Stage = Type.Union(STAGES.map((s) => Type.Literal(s)));
 const Status = Type.Union(
   ['running', 'pending_consent', 'succeeded', 'failed', 'rolled_back'].map((s) => Type.Literal(s)),
 );
-const OperationView = Type.Object(
+export const OperationView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     kind: Type.Union(['install', 'update', 'archive', 'restore', 'uninstall'].map((s) => Type.Literal(s))),

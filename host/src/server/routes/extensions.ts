@@ -12,7 +12,7 @@ const ExtensionState = Type.Union(
 );
 const SettingValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
-const ExtensionView = Type.Object(
+export const ExtensionView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     name: Type.String({ description: 'npm package name, e.g. @cinatra/github' }),

@@ -15,7 +15,7 @@ const Tier = Type.Union([
   Type.Literal('private'),
 ]);
 
-const CatalogueEntryView = Type.Object({
+export const CatalogueEntryView = Type.Object({
   name: Type.String(),
   source: Type.Union([Type.Literal('instance'), Type.Literal('public')]),
   visibility: Type.Union([Type.Literal('private'), Type.Literal('public')]),
@@ -37,7 +37,7 @@ const CatalogueEntryView = Type.Object({
   promotedVersions: Type.Array(Type.String()),
 });
 
-const PromotionView = Type.Object({
+export const PromotionView = Type.Object({
   name: Type.String(),
   version: Type.String(),
   destinationUrl: Type.String(),
@@ -46,7 +46,7 @@ const PromotionView = Type.Object({
   promotedAt: DateTime,
 });
 
-const DestinationView = Type.Object({
+export const DestinationView = Type.Object({
   url: Type.String(),
   tokenSecretId: Type.Union([Uuid, Type.Null()]),
   updatedBy: Nullable(Type.String()),
