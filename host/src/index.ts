@@ -5,5 +5,7 @@ export { PROBLEM_CONTENT_TYPE } from './server/problem.js';
 export * from './server/sse.js';
 export * from './extensions/ExtensionManager.js';
 export * from './extensions/ContributionRegistry.js';
+export { MCP_GATEWAY, McpGateway, EXTENSION_META_KEY } from './mcp/McpGateway.js';
+export { extensionToolName, extensionToolPrefix } from './mcp/toolNames.js';
 export { PACKAGE_STORE, PackageStore, encodeExtensionName } from './extensions/PackageStore.js';
 export { hostMigrations } from './database/migrations/index.js';

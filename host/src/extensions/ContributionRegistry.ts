@@ -1,4 +1,5 @@
-import { injectable, type InjectionToken } from 'tsyringe';
+import { inject, injectable, type InjectionToken } from 'tsyringe';
+import { LOGGER, type Logger } from '@cinatra/kernel';
 import { activationEventsOf, type ExtensionManifest } from '@cinatra/sdk';
 
 /** An MCP tool an enabled extension contributes, as its manifest declares it. */
@@ -13,6 +14,13 @@ export interface McpToolContribution {
   annotations?: Record<string, boolean | undefined>;
 }
 
+/** Sent when an extension's contributed tools appear, change or go (enable, disable, update…). */
+export interface ContributionChange {
+  extension: string;
+}
+
+export type ContributionChangeListener = (change: ContributionChange) => void;
+
 /**
  * What enabled extensions contribute, read from their manifests only: listing tools (with
  * their input schemas) never starts a process. The manager keeps it in step with the
@@ -21,13 +29,28 @@ export interface McpToolContribution {
 @injectable()
 export class ContributionRegistry {
   private readonly manifests = new Map<string, ExtensionManifest>();
+  private readonly listeners = new Set<ContributionChangeListener>();
+
+  constructor(@inject(LOGGER) private readonly logger: Logger) {}
 
   set(manifest: ExtensionManifest): void {
+    const before = this.manifests.get(manifest.name);
     this.manifests.set(manifest.name, manifest);
+    // The manager sets the manifest again on every activation; only a real change is news
+    // (the MCP gateway turns changes into `notifications/tools/list_changed`).
+    if (!before || JSON.stringify(toolsOf(before)) !== JSON.stringify(toolsOf(manifest))) {
+      this.emit({ extension: manifest.name });
+    }
   }
 
   remove(name: string): void {
-    this.manifests.delete(name);
+    if (this.manifests.delete(name)) this.emit({ extension: name });
+  }
+
+  /** Calls `listener` whenever the set of contributed tools changes; returns the unsubscribe function. */
+  onChange(listener: ContributionChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   has(name: string): boolean {
@@ -55,6 +78,16 @@ export class ContributionRegistry {
     return [...this.manifests.values()]
       .filter((manifest) => activationEventsOf(manifest).includes('onStartup'))
       .map((manifest) => manifest.name);
+  }
+
+  private emit(change: ContributionChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error({ err: error, change }, 'a contribution change listener failed');
+      }
+    }
   }
 }
 

@@ -128,6 +128,8 @@ export interface CallToolOptions {
   signal?: AbortSignal;
   /** Defaults to the manifest's `resources.callTimeoutMs`. */
   deadlineMs?: number;
+  /** Added to the call's authorization audit event (the MCP gateway: `{ tool, via, sessionId }`). */
+  auditMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -460,7 +462,7 @@ export class ExtensionManager {
       throw new RpcError('not_found', `No enabled extension ${extension} contributes a tool "${toolName}".`);
     }
     checkToolArguments(tool, args);
-    await this.authorize('call_tool', row);
+    await this.authorize('call_tool', row, { tool: toolName, ...options.auditMetadata });
     await this.activate(extension);
     const scope = currentScope();
     const actor = scope.actor;
@@ -805,12 +807,17 @@ export class ExtensionManager {
     });
   }
 
-  private async authorize(action: string, row?: ExtensionRow): Promise<void> {
-    await this.authorizer.authorize(currentActor(), action, {
-      type: 'extension',
-      ...(row ? { id: row.name } : {}),
-      owner: WORKSPACE,
-    });
+  private async authorize(
+    action: string,
+    row?: ExtensionRow,
+    auditMetadata: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.authorizer.authorize(
+      currentActor(),
+      action,
+      { type: 'extension', ...(row ? { id: row.name } : {}), owner: WORKSPACE },
+      auditMetadata,
+    );
   }
 
   private async find(name: string): Promise<ExtensionRow> {

@@ -20,6 +20,7 @@ import { extensionInstallRoutes } from './routes/extensionInstall.js';
 import { githubInstallRoutes } from './routes/githubInstall.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { primitiveRoutes } from './routes/primitives.js';
@@ -144,6 +145,7 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     trustRoutes,
     registryRoutes,
     primitiveRoutes,
+    mcpRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);
