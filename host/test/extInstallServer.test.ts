@@ -1,14 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
-import { generateSigningKey, packExtension, publishPackage, signExtension } from '@cinatra/sdk';
-import { EMBEDDED_REGISTRY } from '@cinatra/registry';
+import { generateSigningKey } from '@cinatra/sdk';
+
 import { createPlatform, type Platform } from '@cinatra/host';
 import { runCli } from '../src/cli/runCli.js';
 import { createToken, setUpAdmin, type SessionClient } from './support/apiClient.js';
 import { bufferIo } from './support/cliIo.js';
+import { writeHelloExtension, publishToEmbeddedRegistry } from './support/extensionSetup.js';
 
 /**
  * `cinatra ext install|update <name>` and `cinatra ext approve` through a running platform's
@@ -40,38 +41,8 @@ async function cinatra(argv: string[]): Promise<Run> {
 
 /** Packs, signs and publishes `name@version` to the platform's embedded registry. */
 async function publish(name: string, version: string, permissions: string[]): Promise<void> {
-  const dir = await mkdtemp(join(work, 'pkg-'));
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      version,
-      type: 'module',
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: name,
-        publisher: 'acme',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object' } }],
-        },
-        permissions,
-      },
-    }),
-  );
-  await writeFile(
-    join(dir, 'index.js'),
-    'export default { activate: () => ({ tools: { hello: async () => ({ content: [] }) } }) };\n',
-  );
-  const { tarball } = await packExtension(dir);
-  await publishPackage({
-    registryUrl: platform.kernel.resolve(EMBEDDED_REGISTRY).endpoint().url,
-    token: publisherToken,
-    tarball,
-    bundle: await signExtension({ tarball, privateKeyPem: key.privateKeyPem }),
-  });
+  const dir = await writeHelloExtension(work, { name, version, permissions });
+  await publishToEmbeddedRegistry(platform, dir, publisherToken, key);
 }
 
 /** The installed extension `name` as the API lists it. */

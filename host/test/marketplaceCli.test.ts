@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
-import { generateSigningKey, packExtension, publishPackage, signExtension } from '@cinatra/sdk';
-import { EMBEDDED_REGISTRY, startVerdaccio, type VerdaccioHandle } from '@cinatra/registry';
+import { generateSigningKey } from '@cinatra/sdk';
+import { startVerdaccio, type VerdaccioHandle } from '@cinatra/registry';
 import { createPlatform, type Platform } from '@cinatra/host';
 import { runCli } from '../src/cli/runCli.js';
 import {
@@ -17,6 +17,7 @@ import {
   type SessionClient,
 } from './support/apiClient.js';
 import { bufferIo } from './support/cliIo.js';
+import { writeHelloExtension, publishToEmbeddedRegistry } from './support/extensionSetup.js';
 
 /**
  * `cinatra ext search`, `cinatra ext promote` and `cinatra registry destination` against a
@@ -56,38 +57,8 @@ function row(run: Run, name: string, source: 'private' | 'public'): string[] | u
 }
 
 async function publish(name: string, permissions: string[], signed: boolean): Promise<void> {
-  const dir = await mkdtemp(join(work, 'pkg-'));
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      version: '1.0.0',
-      type: 'module',
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: name,
-        publisher: 'acme',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object' } }],
-        },
-        permissions,
-      },
-    }),
-  );
-  await writeFile(
-    join(dir, 'index.js'),
-    'export default { activate: () => ({ tools: { hello: async () => ({ content: [] }) } }) };\n',
-  );
-  const { tarball } = await packExtension(dir);
-  await publishPackage({
-    registryUrl: platform.kernel.resolve(EMBEDDED_REGISTRY).endpoint().url,
-    token: adminToken,
-    tarball,
-    bundle: signed ? await signExtension({ tarball, privateKeyPem: key.privateKeyPem }) : null,
-  });
+  const dir = await writeHelloExtension(work, { name, permissions });
+  await publishToEmbeddedRegistry(platform, dir, adminToken, signed ? key : null);
 }
 
 async function freePort(): Promise<number> {

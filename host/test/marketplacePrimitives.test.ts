@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -10,7 +10,7 @@ import {
   type PrimitiveRegistry,
 } from '@cinatra/kernel';
 import { createTestDatabase, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
-import { generateSigningKey, packExtension, publishPackage, signExtension } from '@cinatra/sdk';
+import { generateSigningKey } from '@cinatra/sdk';
 import { EMBEDDED_REGISTRY } from '@cinatra/registry';
 import { createPlatform, type Platform } from '@cinatra/host';
 import {
@@ -22,7 +22,7 @@ import {
   signIn,
   type SessionClient,
 } from './support/apiClient.js';
-import { adminActorOf } from './support/extensionSetup.js';
+import { adminActorOf, publishToEmbeddedRegistry, writeHelloExtension } from './support/extensionSetup.js';
 
 /**
  * The marketplace and lifecycle primitives on a running platform with its embedded registry:
@@ -69,39 +69,8 @@ interface Operation {
 
 /** Packs, signs and publishes `name@version` to the platform's embedded registry. */
 async function publish(name: string, version: string, permissions: string[], token: string): Promise<void> {
-  const dir = await mkdtemp(join(work, 'pkg-'));
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      version,
-      type: 'module',
-      description: `${name}, published for the primitives test`,
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: name,
-        publisher: 'acme',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object' } }],
-        },
-        permissions,
-      },
-    }),
-  );
-  await writeFile(
-    join(dir, 'index.js'),
-    'export default { activate: () => ({ tools: { hello: async () => ({ content: [] }) } }) };\n',
-  );
-  const { tarball } = await packExtension(dir);
-  await publishPackage({
-    registryUrl: platform.kernel.resolve(EMBEDDED_REGISTRY).endpoint().url,
-    token,
-    tarball,
-    bundle: await signExtension({ tarball, privateKeyPem: key.privateKeyPem }),
-  });
+  const dir = await writeHelloExtension(work, { name, version, permissions });
+  await publishToEmbeddedRegistry(platform, dir, token, key);
 }
 
 /** `PRIMITIVE_REGISTRY.call` in-process, as `actor`. */

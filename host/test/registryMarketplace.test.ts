@@ -31,6 +31,7 @@ import {
   signIn,
   type SessionClient,
 } from './support/apiClient.js';
+import { writeHelloExtension } from './support/extensionSetup.js';
 
 /**
  * The registry end to end on real processes: two platform instances (two databases, two data
@@ -83,33 +84,7 @@ async function publicAccount(name: string): Promise<string> {
 
 /** Writes a small valid extension package and returns its directory. */
 async function extensionDir(name: string, version: string, permissions: string[] = []): Promise<string> {
-  const dir = await mkdtemp(join(work, 'pkg-'));
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      version,
-      type: 'module',
-      description: `${name} for the registry test`,
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: name,
-        publisher: 'acme',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'hello', description: 'Says hello', inputSchema: { type: 'object' } }],
-        },
-        permissions,
-      },
-    }),
-  );
-  await writeFile(
-    join(dir, 'index.js'),
-    'export default { activate: () => ({ tools: { hello: async () => ({ content: [] }) } }) };\n',
-  );
-  return dir;
+  return writeHelloExtension(work, { name, version, permissions });
 }
 
 /** Packs and signs; writes the tarball and bundle to files as an author would have them. */
