@@ -1,6 +1,6 @@
 // Load (verify + activate) time for 50 installed extensions, cold activation of one, and the
 // resident memory of each extension process. Prints figures only; see README.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { generateSigningKey, packExtension, signExtension } from '@cinatra/sdk';
 import { createPlatform, EXTENSION_MANAGER, PACKAGE_STORE } from '@cinatra/host';
 import { TRUST_STORE } from '../host/dist/extensions/trust/TrustStore.js';
+import { writePingExtension } from './support.js';
 
 const COUNT = Number(process.env.BENCH_EXTENSIONS || 50);
 const system = k.systemActor();
@@ -23,36 +24,7 @@ const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 /** A small extension: one tool, a helper module and a data file (4 signed files). */
 function writeExtension(dir, index) {
   const name = `@bench/ext-${String(index).padStart(2, '0')}`;
-  mkdirSync(join(dir, 'lib'), { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      version: '1.0.0',
-      type: 'module',
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: `Bench extension ${index}`,
-        publisher: 'bench',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'ping', description: 'Answers pong', inputSchema: { type: 'object' } }],
-        },
-        resources: { memoryMb: 64 },
-      },
-    }),
-  );
-  writeFileSync(join(dir, 'lib', 'answer.js'), `export const answer = 'pong ${index}';\n`);
-  writeFileSync(join(dir, 'data.json'), JSON.stringify({ index, filler: 'x'.repeat(4096) }));
-  writeFileSync(
-    join(dir, 'index.js'),
-    `import { defineExtension } from '@cinatra/sdk';
-import { answer } from './lib/answer.js';
-export default defineExtension({ activate: () => ({ tools: { ping: async () => ({ content: [{ type: 'text', text: answer }] }) } }) });
-`,
-  );
+  writePingExtension(dir, { name, displayName: `Bench extension ${index}`, label: index, fillerBytes: 4096 });
   return name;
 }
 

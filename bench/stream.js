@@ -2,7 +2,6 @@
 // client (this process) through the platform's sendEventStream (a server process), and the
 // append-to-delivery latency at a paced 1,000 events/s, for the Postgres and Redis drivers.
 // See README.md.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { Redis } from 'ioredis';
-import { benchDatabase, runBench, stopChild } from './support.js';
+import { benchDatabase, forkServer, runBench, stopChild, stopOnSignals } from './support.js';
 
 const BURST = { redis: 100_000, postgres: 20_000 };
 const IN_FLIGHT = 64; // appends outstanding at once during the burst
@@ -98,23 +97,14 @@ async function produce() {
 
 async function serve(role) {
   const child = await (role === 'server' ? serveStreams() : produce());
-  const shutdown = () => child.stop().finally(() => process.exit(0));
-  for (const signal of ['SIGTERM', 'SIGINT']) process.removeAllListeners(signal).once(signal, shutdown);
+  stopOnSignals(() => child.stop());
   process.send(child.ready);
 }
 
 // ---- parent: the SSE client --------------------------------------------------------------
 const children = [];
 
-function start(role, env) {
-  const child = fork(SELF, [`--serve=${role}`], { env: { ...process.env, ...env } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const fail = (why) => reject(new Error(`${role} ${why}`));
-    child.once('message', (m) => (m.error ? fail(`failed: ${m.error}`) : resolve({ child, ...m })));
-    child.once('exit', (code) => fail(`exited (code ${code}) before it was ready`));
-  });
-}
+const start = (role, env) => forkServer(SELF, role, env, children);
 
 /** Subscribes to `key` over SSE; resolves once connected, with `deliveries`: every event's latency. */
 async function listen(url, key) {
