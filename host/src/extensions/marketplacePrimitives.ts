@@ -8,7 +8,6 @@ import {
   type PrimitiveDefinition,
 } from '@cinatra/kernel';
 import {
-  EMBEDDED_REGISTRY,
   REGISTRY_CLASSIFICATIONS,
   REGISTRY_DESTINATION,
   REGISTRY_PACKAGE,
@@ -21,7 +20,7 @@ import { CatalogueEntryView, DestinationView, PromotionView } from '../server/ro
 import { EXTENSION_MANAGER } from './ExtensionManager.js';
 import { GITHUB_INSTALLER } from './install/GitHubInstaller.js';
 import { INSTALL_PIPELINE } from './install/InstallPipeline.js';
-import { RegistryPackageSource } from './install/PackageSource.js';
+import { embeddedRegistrySource } from './install/PackageSource.js';
 import { PACKAGE_NAME_PATTERN, VERSION_PATTERN } from './trust/TrustStore.js';
 
 // The views are the HTTP API's own schemas, inlined (without their `$id`) so every
@@ -108,18 +107,9 @@ export function marketplacePrimitives(kernel: Kernel): Array<PrimitiveDefinition
   const registry = () => kernel.resolve(REGISTRY_SERVICE);
   const manager = () => kernel.resolve(EXTENSION_MANAGER);
   const pipeline = () => kernel.resolve(INSTALL_PIPELINE);
-  const registrySource = () => {
-    let endpoint;
-    try {
-      endpoint = kernel.resolve(EMBEDDED_REGISTRY).endpoint();
-    } catch {
-      throw new KernelError(
-        'conflict',
-        'The instance registry is not running; install from GitHub (input.github) or upload through the HTTP API.',
-      );
-    }
-    return new RegistryPackageSource(endpoint);
-  };
+  const registrySource = () =>
+    embeddedRegistrySource(kernel, 'install from GitHub (input.github) or upload through the HTTP API.');
+
   const approvals = (input: {
     approvePermissions?: string[];
     approveDependencies?: Record<string, string[]>;

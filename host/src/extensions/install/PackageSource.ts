@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { KernelError } from '@cinatra/kernel';
-import { fetchPackage, RegistryClient, RegistryError, resolveVersion } from '@cinatra/registry';
+import { KernelError, type Kernel } from '@cinatra/kernel';
+import {
+  EMBEDDED_REGISTRY,
+  fetchPackage,
+  RegistryClient,
+  RegistryError,
+  resolveVersion,
+} from '@cinatra/registry';
 import { PackageVerificationError, readTarball, validateManifest } from '@cinatra/sdk';
 import semver from 'semver';
 
@@ -144,4 +150,19 @@ export class RegistryPackageSource implements PackageSource {
 function rethrow(error: unknown): never {
   if (error instanceof RegistryError) throw new PackageSourceError(error.code, error.message);
   throw error;
+}
+
+/**
+ * The instance's own registry as a package source. When it does not run (CLI processes, a
+ * platform that failed to start it) this is a `conflict` whose message ends with `alternative`,
+ * the other way in for the caller at hand.
+ */
+export function embeddedRegistrySource(kernel: Kernel, alternative: string): RegistryPackageSource {
+  let endpoint;
+  try {
+    endpoint = kernel.resolve(EMBEDDED_REGISTRY).endpoint();
+  } catch {
+    throw new KernelError('conflict', `The instance registry is not running: ${alternative}`);
+  }
+  return new RegistryPackageSource(endpoint);
 }

@@ -1,13 +1,12 @@
 import { Type } from 'typebox';
 import { KernelError, type Kernel } from '@cinatra/kernel';
-import { EMBEDDED_REGISTRY } from '@cinatra/registry';
 import { PERMISSION_PATTERN } from '@cinatra/sdk';
 import { EXTENSION_MANAGER } from '../../extensions/ExtensionManager.js';
 import { INSTALL_PIPELINE } from '../../extensions/install/InstallPipeline.js';
 import { STAGES } from '../../extensions/install/InstallJournal.js';
 import {
   LocalPackageSource,
-  RegistryPackageSource,
+  embeddedRegistrySource,
   type PackageSource,
 } from '../../extensions/install/PackageSource.js';
 import type { CinatraServer } from '../createServer.js';
@@ -118,16 +117,7 @@ export function extensionInstallRoutes(app: CinatraServer, kernel: Kernel): void
     dependencies?: Array<{ tarball: string; bundle: object }>;
   }): PackageSource => {
     if (!body.package) {
-      let endpoint;
-      try {
-        endpoint = kernel.resolve(EMBEDDED_REGISTRY).endpoint();
-      } catch {
-        throw new KernelError(
-          'conflict',
-          'The instance registry is not running: upload the package instead (`package`: tarball + bundle).',
-        );
-      }
-      return new RegistryPackageSource(endpoint);
+      return embeddedRegistrySource(kernel, 'upload the package instead (`package`: tarball + bundle).');
     }
     return new LocalPackageSource(
       [body.package, ...(body.dependencies ?? [])].map((p) => ({
