@@ -1,3 +1,4 @@
+import type { LlmRequest, LlmResponse, LlmStreamEvent } from './protocol/llm.js';
 import type { CallMeta, CallToolResult, HostMethods } from './protocol/messages.js';
 
 /**
@@ -23,6 +24,20 @@ export interface ExtensionDefinition {
 export interface Activation {
   /** Handlers of the tools the manifest declares under `contributes.mcpTools`, by tool name. */
   tools?: Record<string, ToolHandler>;
+  /** The providers the manifest declares under `contributes.llmProviders`, by provider id. */
+  llmProviders?: Record<string, LlmProviderHandler>;
+}
+
+/**
+ * One LLM provider served by an extension: translates the platform's `LlmRequest` to its vendor's
+ * API and the answer back to `LlmResponse`. A failed vendor call throws `LlmProviderError` with
+ * the kind of failure (rate limited, server error…) and the vendor's `retry-after`, so the
+ * platform's orchestrator can retry or fall back; the provider itself never retries.
+ */
+export interface LlmProviderHandler {
+  generate(request: LlmRequest, call: CallContext): Promise<LlmResponse>;
+  /** Yields deltas and tool calls as they come, and last exactly one `finish` event. */
+  stream(request: LlmRequest, call: CallContext): AsyncIterable<LlmStreamEvent>;
 }
 
 export type ToolHandler = (

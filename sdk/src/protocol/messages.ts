@@ -1,3 +1,5 @@
+import type { LlmRequest, LlmResponse, LlmStreamEvent } from './llm.js';
+
 /**
  * The one protocol between the platform and an extension process (Node IPC, JSON).
  * Every method that crosses the boundary is declared once here: `HostMethods` are what an
@@ -53,6 +55,8 @@ export type RpcErrorCode =
   | 'invalid_params'
   | 'extension_error'
   | 'extension_unavailable'
+  /** A provider extension's vendor call failed; `data` is an `LlmErrorData` (see `llm.ts`). */
+  | 'provider_error'
   | 'internal_error';
 
 /** Process-level messages: readiness, liveness, logs and sandbox refusals. */
@@ -68,7 +72,17 @@ export type ControlMessage =
    */
   | { kind: 'permission-denied'; permission: string; resource: string; traceId: string | null };
 
-export type WireMessage = RpcRequest | RpcResponse | RpcCancel | ControlMessage;
+/**
+ * A partial result of request `id`, sent by the side serving it before its response (the events
+ * of a streamed LLM call). Chunks arrive in order; the response that follows ends the stream.
+ */
+export interface RpcChunk {
+  kind: 'chunk';
+  id: number;
+  data: unknown;
+}
+
+export type WireMessage = RpcRequest | RpcResponse | RpcCancel | RpcChunk | ControlMessage;
 
 /**
  * The first message the platform sends to a new extension process, over the IPC channel
@@ -124,6 +138,17 @@ export interface ExtensionMethods {
   /** Runs the extension's `deactivate` (if any); the process exits soon after. */
   deactivate: { params: Record<string, never>; result: Record<string, never> };
   'mcp.callTool': { params: { name: string; arguments: Record<string, unknown> }; result: CallToolResult };
+  /** One LLM call through the provider `provider` (an id under `contributes.llmProviders`). */
+  'llm.generate': { params: { provider: string; request: LlmRequest }; result: LlmResponse };
+  /**
+   * The same, streamed: the extension sends each `LlmStreamEvent` but the last as an `RpcChunk`,
+   * and answers with the `finish` event's response.
+   */
+  'llm.stream': {
+    params: { provider: string; request: LlmRequest };
+    result: LlmResponse;
+    chunk: Exclude<LlmStreamEvent, { type: 'finish' }>;
+  };
 }
 
 /**

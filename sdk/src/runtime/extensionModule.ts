@@ -11,7 +11,10 @@ export type {
   ExtensionContext,
   ExtensionDefinition,
   HostApi,
+  LlmProviderHandler,
   ToolHandler,
 } from '../defineExtension.js';
+export { LlmProviderError, RETRYABLE_LLM_ERRORS, retryAfterMs } from '../protocol/llm.js';
+export type * from '../protocol/llm.js';
 export { RpcError } from '../protocol/messages.js';
 export type { CallMeta, CallToolResult, RpcErrorCode, ToolContent } from '../protocol/messages.js';
