@@ -41,3 +41,6 @@ export * from './secrets/secretClassifications.js';
 export * from './queue/QueueDriver.js';
 export * from './queue/QueueService.js';
 export * from './Kernel.js';
+export * from './llm/LlmProvider.js';
+export * from './llm/LlmProviderRegistry.js';
+export * from './llm/types.js';

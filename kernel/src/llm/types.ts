@@ -39,6 +39,11 @@ export interface LlmCallOptions {
   agent?: LlmAgentContext;
   /** The run this call belongs to (recorded on the usage event). */
   runId?: string;
+  /**
+   * The organization the call is billed to (usage event, budget check). Default: the actor's
+   * organization when they belong to exactly one; otherwise the call counts against no org budget.
+   */
+  organizationId?: string;
   /** Functions offered to the model besides the injected MCP tools. */
   tools?: LlmToolDefinition[];
   /**
