@@ -44,3 +44,4 @@ export * from './Kernel.js';
 export * from './llm/LlmProvider.js';
 export * from './llm/LlmProviderRegistry.js';
 export * from './llm/types.js';
+export * from './llm/LlmToolSource.js';
