@@ -15,6 +15,8 @@ import { hostMigrations } from './database/migrations/index.js';
 import { TRUST_STORE } from './extensions/trust/TrustStore.js';
 import { registerExtensions } from './extensions/registerExtensions.js';
 import { registerMarketplacePrimitives } from './extensions/marketplacePrimitives.js';
+import { registerLlm } from './llm/registerLlm.js';
+import { registerMcp } from './mcp/registerMcp.js';
 import { createServer, type ServerOptions } from './server/createServer.js';
 
 /** A running Cinatra instance: kernel plus HTTP server. */
@@ -51,6 +53,10 @@ export async function createPlatform(
     extensions = await registerExtensions(kernel);
     // Marketplace and lifecycle as kernel primitives (MCP, /api/primitives, in-process).
     registerMarketplacePrimitives(kernel);
+    // MCP tools (also the LLM orchestrator's LLM_TOOL_SOURCE), resources and prompts.
+    registerMcp(kernel);
+    // After registerMcp (the orchestrator's tool source): skills (directory and extensions) and the LLM primitives.
+    await registerLlm(kernel);
     server = await createServer(kernel, options);
     setupToken = await kernel.resolve(FIRST_ADMIN_SETUP).issueSetupToken();
   } catch (error) {

@@ -147,6 +147,10 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api/registry/demotions': () => ({ name: '@acme/tool', version: '1.0.0' }),
   'PUT /api/registry/destinations/public': () => ({ url: 'https://npm.example.com/', tokenSecretId: null }),
   'POST /api/primitives/call': () => ({ name: 'marketplace.destination.get', input: {} }),
+  'PATCH /api/llm/settings': () => ({ maxAttempts: 3 }),
+  'PUT /api/llm/prices': () => ({ provider: 'openai', model: 'gpt-test', inputPerMTok: 1, outputPerMTok: 2 }),
+  'PUT /api/llm/budgets/{organizationId}/{period}': () => ({ limitUsd: 10 }),
+  'POST /api/llm/generate': () => ({ messages: [{ role: 'user', content: 'hello' }] }),
 };
 
 function validBody(route: Route): Record<string, unknown> | undefined {

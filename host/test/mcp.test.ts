@@ -1,13 +1,10 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { runAsActor, systemActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
-import { packExtension, signExtension } from '@cinatra/sdk';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import { extensionToolName, extensionToolPrefix } from '../src/mcp/toolNames.js';
 import {
@@ -18,7 +15,7 @@ import {
   signIn,
   type SessionClient,
 } from './support/apiClient.js';
-import { trustTestPublisher } from './support/extensionSetup.js';
+import { McpClients, installTestTools, rpcError } from './support/mcpClient.js';
 
 /**
  * The MCP gateway at /mcp over real HTTP, with the official SDK client (`Client` +
@@ -34,47 +31,13 @@ const db = await createTestDatabase();
 const platform = await createPlatform(testConfig({ databaseUrl: db.url }));
 const manager = platform.kernel.resolve(EXTENSION_MANAGER);
 const work = mkdtempSync(join(tmpdir(), 'cinatra-mcp-'));
-const clients: Client[] = [];
+const clients = new McpClients(() => url);
+const connect = (token: string | null) => clients.connect(token);
 
 let url: URL;
 let admin: SessionClient;
 let adminToken: string;
 let memberToken: string;
-
-interface Connected {
-  client: Client;
-  transport: StreamableHTTPClientTransport;
-  /** Resolves once the server-to-client event stream (GET /mcp) is open. */
-  streamOpen: Promise<void>;
-}
-
-/** An SDK client connected to /mcp with `token` as Bearer credential. */
-async function connect(token: string | null): Promise<Connected> {
-  let opened!: () => void;
-  const streamOpen = new Promise<void>((done) => (opened = done));
-  const transport = new StreamableHTTPClientTransport(url, {
-    requestInit: token ? { headers: { authorization: `Bearer ${token}` } } : {},
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      if (init?.method === 'GET' && response.ok) opened();
-      return response;
-    },
-  });
-  const client = new Client({ name: 'cinatra-mcp-test', version: '1.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  return { client, transport, streamOpen };
-}
-
-/** The JSON-RPC error a call rejects with. */
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(McpError);
-  return error as McpError;
-}
 
 beforeAll(async () => {
   const { url: base } = await platform.start();
@@ -84,18 +47,12 @@ beforeAll(async () => {
   await createUser(admin, 'member@example.com', 'Member');
   const member = await signIn(platform.server, 'member@example.com');
   memberToken = (await createToken(member, { name: 'mcp member', scopes: ['*'] })).token;
-
   // A signed, trusted extension package, installed (not yet enabled).
-  const publisher = await trustTestPublisher(platform);
-  const dir = mkdtempSync(join(work, 'pkg-'));
-  cpSync(resolve(import.meta.dirname, 'fixtures/manager/tools'), dir, { recursive: true });
-  const { tarball } = await packExtension(dir);
-  const bundle = await signExtension({ tarball, privateKeyPem: publisher.privateKeyPem });
-  await runAsActor(systemActor(), () => manager.install(tarball, bundle));
+  await installTestTools(platform, work, false);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((client) => client.close()));
+  await clients.closeAll();
   await platform?.stop();
   await db?.drop();
   rmSync(work, { recursive: true, force: true });

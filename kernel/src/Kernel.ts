@@ -24,6 +24,17 @@ import { QueueService } from './queue/QueueService.js';
 import { RedisConnections } from './redis/RedisConnections.js';
 import { ConfiguredEventStreams } from './streams/EventStreams.js';
 import { createLogger, LOGGER, type Logger } from './logging/Logger.js';
+import { LlmBudgets } from './llm/LlmBudgets.js';
+import { LLM_CLOCK, systemLlmClock } from './llm/LlmClock.js';
+import { LLM_CLASSIFICATIONS } from './llm/llmClassifications.js';
+import { LlmOrchestrator } from './llm/LlmOrchestrator.js';
+import { LlmPriceTable } from './llm/LlmPriceTable.js';
+import { LlmSettings } from './llm/LlmSettings.js';
+import { LLM_TOOL_SOURCE } from './llm/LlmToolSource.js';
+import { LlmUsageService } from './llm/LlmUsageService.js';
+import { PrimitiveToolSource } from './llm/PrimitiveToolSource.js';
+import { SkillCatalog } from './llm/SkillCatalog.js';
+import { LlmProviderRegistry } from './llm/LlmProviderRegistry.js';
 import { OrganizationDirectory } from './scopes/OrganizationDirectory.js';
 import { UserDirectory } from './scopes/UserDirectory.js';
 import { assertMasterKeyUsable } from './secrets/MasterKey.js';
@@ -62,6 +73,7 @@ const SINGLETONS = [
   AuditLog,
   Authorizer,
   PrimitiveRegistry,
+  LlmProviderRegistry,
   PasswordHasher,
   CredentialCache,
   Authenticator,
@@ -75,6 +87,13 @@ const SINGLETONS = [
   ConfiguredEventStreams,
   NotificationService,
   QueueService,
+  LlmSettings,
+  LlmPriceTable,
+  LlmBudgets,
+  LlmUsageService,
+  PrimitiveToolSource,
+  SkillCatalog,
+  LlmOrchestrator,
 ] as const;
 
 export async function createKernel(config: CinatraConfig, options: KernelOptions = {}): Promise<Kernel> {
@@ -103,6 +122,10 @@ export async function createKernel(config: CinatraConfig, options: KernelOptions
   container.resolve(ClassificationRegistry).register(...SECRET_CLASSIFICATIONS);
   container.resolve(ClassificationRegistry).register(...NOTIFICATION_CLASSIFICATIONS);
   container.register(NOTIFICATIONS, { useToken: NotificationService });
+  container.resolve(ClassificationRegistry).register(...LLM_CLASSIFICATIONS);
+  // The host replaces the tool source (MCP gateway catalogue) before anything resolves the orchestrator.
+  container.register(LLM_TOOL_SOURCE, { useToken: PrimitiveToolSource });
+  container.register(LLM_CLOCK, { useValue: systemLlmClock });
 
   let closed = false;
   return {

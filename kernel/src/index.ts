@@ -45,3 +45,20 @@ export * from './llm/LlmProvider.js';
 export * from './llm/LlmProviderRegistry.js';
 export * from './llm/types.js';
 export * from './llm/LlmToolSource.js';
+export * from './llm/LlmClock.js';
+export * from './llm/llmClassifications.js';
+export * from './llm/LlmSettings.js';
+export * from './llm/LlmPriceTable.js';
+export * from './llm/LlmBudgets.js';
+export * from './llm/LlmUsageService.js';
+export * from './llm/LlmOrchestrator.js';
+export * from './llm/PrimitiveToolSource.js';
+export * from './llm/Skill.js';
+export * from './llm/SkillCatalog.js';
+export { LLM_FUNCTION_NAME_PATTERN, mapToolNames, type LlmToolNameMap } from './llm/llmToolNames.js';
+export {
+  retryDelay,
+  RETRY_BASE_DELAY_MS,
+  RETRY_MAX_DELAY_MS,
+  MAX_RETRY_AFTER_MS,
+} from './llm/llmRetryPolicy.js';

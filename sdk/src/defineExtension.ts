@@ -1,5 +1,11 @@
 import type { LlmRequest, LlmResponse, LlmStreamEvent } from './protocol/llm.js';
-import type { CallMeta, CallToolResult, HostMethods } from './protocol/messages.js';
+import type {
+  CallMeta,
+  CallToolResult,
+  HostMethods,
+  LlmGenerateRequest,
+  LlmGenerateResult,
+} from './protocol/messages.js';
 
 /**
  * What an extension's entry module exports by default. The runtime inside the extension process
@@ -84,6 +90,14 @@ export interface HostApi {
   notifications: {
     /** Needs `notifications.send`; goes to the actor of the current call. */
     send(notification: HostMethods['notifications.send']['params']): Promise<void>;
+  };
+  llm: {
+    /**
+     * Needs `llm.invoke`. Calls a model through the platform (the instance's default provider
+     * and model unless the request names them), as the actor of the current call, who pays for
+     * it; failures are `RpcError`s whose `data.code` is the platform's (`llm_budget_exceeded`…).
+     */
+    generate(request: LlmGenerateRequest): Promise<LlmGenerateResult>;
   };
   /** Structured logs, forwarded to the platform's log with the extension's id. */
   log: Record<'debug' | 'info' | 'warn' | 'error', (message: string, data?: unknown) => void>;

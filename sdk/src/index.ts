@@ -4,6 +4,7 @@ export * from './manifest/toolArguments.js';
 export * from './defineExtension.js';
 export * from './protocol/messages.js';
 export * from './protocol/llm.js';
+export * from './providerApiKey.js';
 export * from './protocol/grants.js';
 export * from './protocol/hostParams.js';
 export * from './signing/index.js';

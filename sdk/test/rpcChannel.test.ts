@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError, type CallMeta, type WireMessage } from '../src/index.js';
 import { RpcChannel, type RpcHandler } from '../src/process/RpcChannel.js';
+import { streamedCall } from '../src/process/streamedCall.js';
 
 interface Methods {
   wait: { params: { key: string }; result: { key: string } };
@@ -131,5 +132,179 @@ describe('RpcChannel deadlines', () => {
       client.request('wait', { key: 'w' }, META, 60_000, undefined, () => ended.push('w')),
     ).rejects.toMatchObject({ code: 'extension_unavailable' });
     expect(ended.sort()).toEqual(['w', 'x', 'y', 'z']);
+  });
+});
+
+interface StreamingMethods {
+  count: { params: { to: number }; result: { total: number }; chunk: { n: number } };
+}
+
+/** Like `pair`, for a method that streams chunks; the server's handler gets the `ChunkSink`. */
+function streamingPair(serve: RpcHandler) {
+  const sent: WireMessage[] = [];
+  const client: RpcChannel<StreamingMethods> = new RpcChannel<StreamingMethods>(
+    (message) => setImmediate(() => server.receive(message)),
+    () => Promise.reject(new Error('the client serves nothing')),
+  );
+  const server: RpcChannel<StreamingMethods> = new RpcChannel<StreamingMethods>((message) => {
+    sent.push(message);
+    setImmediate(() => client.receive(message));
+  }, serve);
+  return { client, server, sent };
+}
+
+describe('RpcChannel chunks', () => {
+  it('delivers the chunks of a call in order, all before its result', async () => {
+    const { client } = streamingPair(async (_method, params, _meta, _signal, chunks) => {
+      const { to } = params as { to: number };
+      for (let n = 1; n <= to; n++) {
+        chunks.emit({ n });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { total: to };
+    });
+    const seen: string[] = [];
+    const result = await client.request('count', { to: 3 }, META, 60_000, undefined, undefined, (chunk) =>
+      seen.push(`chunk ${chunk.n}`),
+    );
+    seen.push(`result ${result.total}`);
+    expect(seen).toEqual(['chunk 1', 'chunk 2', 'chunk 3', 'result 3']);
+  });
+
+  it('sends no chunk after the response, and drops chunks of unknown or finished calls', async () => {
+    let sink: { emit(data: unknown): boolean } | undefined;
+    const { client, sent } = streamingPair(async (_method, _params, _meta, _signal, chunks) => {
+      sink = chunks;
+      return { total: 0 };
+    });
+    const seen: unknown[] = [];
+    await client.request('count', { to: 0 }, META, 60_000, undefined, undefined, (chunk) => seen.push(chunk));
+    expect(sink!.emit({ n: 99 })).toBe(false);
+    expect(sent.filter((message) => message.kind === 'chunk')).toEqual([]);
+    // A chunk whose call is over or was never made goes nowhere.
+    expect(client.receive({ kind: 'chunk', id: 1, data: { n: 1 } })).toBe(true);
+    expect(client.receive({ kind: 'chunk', id: 4242, data: { n: 1 } })).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  it('stops sending chunks once the caller cancelled, and the caller sees none after it stopped waiting', async () => {
+    const emitted: boolean[] = [];
+    let cancelled!: () => void;
+    const aborted = new Promise<void>((resolve) => (cancelled = resolve));
+    const { client, sent } = streamingPair((_method, _params, _meta, signal, chunks) => {
+      emitted.push(chunks.emit({ n: 1 }));
+      signal.addEventListener('abort', () => {
+        emitted.push(chunks.emit({ n: 2 }));
+        cancelled();
+      });
+      return new Promise(() => undefined);
+    });
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    const call = client.request('count', { to: 2 }, META, 60_000, controller.signal, undefined, (chunk) => {
+      seen.push(chunk);
+      controller.abort();
+    });
+    await expect(call).rejects.toMatchObject({ code: 'cancelled' });
+    await aborted;
+    expect(emitted).toEqual([true, false]);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(sent.filter((message) => message.kind === 'chunk')).toHaveLength(1);
+  });
+
+  it('sends no chunk after the channel closed', async () => {
+    let sink: { emit(data: unknown): boolean } | undefined;
+    const { client, server, sent } = streamingPair((_method, _params, _meta, _signal, chunks) => {
+      sink = chunks;
+      return new Promise(() => undefined);
+    });
+    const call = client.request('count', { to: 1 }, META, 60_000, undefined, undefined, () => undefined);
+    await expect.poll(() => sink).toBeDefined();
+    server.close(new RpcError('extension_unavailable', 'gone'));
+    expect(sink!.emit({ n: 1 })).toBe(false);
+    expect(sent).toEqual([]);
+    client.close(new RpcError('extension_unavailable', 'gone'));
+    await expect(call).rejects.toMatchObject({ code: 'extension_unavailable' });
+  });
+
+  it('a throwing onChunk abandons the call with its error and cancels it on the other side', async () => {
+    let signal: AbortSignal | undefined;
+    const { client } = streamingPair((_method, _params, _meta, callSignal, chunks) => {
+      signal = callSignal;
+      chunks.emit({ n: 1 });
+      return new Promise(() => undefined);
+    });
+    const call = client.request('count', { to: 1 }, META, 60_000, undefined, undefined, () => {
+      throw new Error('consumer failed');
+    });
+    await expect(call).rejects.toThrow('consumer failed');
+    await expect.poll(() => signal?.aborted).toBe(true);
+    expect(client.inFlight).toBe(0);
+  });
+});
+
+describe('streamedCall', () => {
+  const counting: RpcHandler = async (_method, params, _meta, signal, chunks) => {
+    const { to } = params as { to: number };
+    for (let n = 1; n <= to && !signal.aborted; n++) {
+      chunks.emit({ n });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (signal.aborted) throw signal.reason;
+    return { total: to };
+  };
+
+  it('yields the chunks as they come, then the last event built from the result', async () => {
+    const { client } = streamingPair(counting);
+    const events: unknown[] = [];
+    for await (const event of streamedCall(
+      (onChunk, signal) => client.request('count', { to: 3 }, META, 60_000, signal, undefined, onChunk),
+      (result) => ({ done: result.total }),
+    )) {
+      events.push(event);
+    }
+    expect(events).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { done: 3 }]);
+  });
+
+  it('a consumer that stops reading cancels the call on the serving side', async () => {
+    let serverSignal: AbortSignal | undefined;
+    const { client } = streamingPair((method, params, meta, signal, chunks) => {
+      serverSignal = signal;
+      return counting(method, params, meta, signal, chunks);
+    });
+    for await (const event of streamedCall(
+      (onChunk, signal) => client.request('count', { to: 1000 }, META, 60_000, signal, undefined, onChunk),
+      (result) => result,
+    )) {
+      expect(event).toEqual({ n: 1 });
+      break;
+    }
+    await expect.poll(() => serverSignal?.aborted).toBe(true);
+    expect((serverSignal!.reason as RpcError).code).toBe('cancelled');
+    expect(client.inFlight).toBe(0);
+  });
+
+  it("throws the call's error, and the caller's abort as cancelled", async () => {
+    const { client } = streamingPair(counting);
+    const controller = new AbortController();
+    const events: unknown[] = [];
+    const failure = await (async () => {
+      for await (const event of streamedCall(
+        (onChunk, signal) => client.request('count', { to: 1000 }, META, 60_000, signal, undefined, onChunk),
+        (result) => result,
+        controller.signal,
+      )) {
+        events.push(event);
+        if (events.length === 2) controller.abort();
+      }
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'cancelled' });
+    expect(events).toEqual([{ n: 1 }, { n: 2 }]);
+
+    const refused = streamedCall(
+      () => Promise.reject(new RpcError('extension_unavailable', 'crashed')),
+      (result) => result,
+    );
+    await expect(refused.next()).rejects.toMatchObject({ code: 'extension_unavailable' });
   });
 });

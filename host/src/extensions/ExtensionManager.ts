@@ -36,10 +36,17 @@ import {
   type CallMeta,
   type CallToolResult,
   type ExtensionManifest,
+  type ExtensionMethods,
+  type LlmResponse,
   type VerifiedPackage,
 } from '@cinatra/sdk';
 import { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from '@cinatra/sdk/process';
-import { CONTRIBUTION_REGISTRY, toolsOf, type ContributionRegistry } from './ContributionRegistry.js';
+import {
+  CONTRIBUTION_REGISTRY,
+  llmProvidersOf,
+  toolsOf,
+  type ContributionRegistry,
+} from './ContributionRegistry.js';
 import {
   EXTENSION_SUPERVISOR,
   newTraceId,
@@ -47,6 +54,7 @@ import {
   type ExtensionStartSpec,
   type ExtensionSupervisor,
 } from './ExtensionSupervisor.js';
+import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
 import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
 
 export type ExtensionState =
@@ -132,6 +140,17 @@ export interface CallToolOptions {
   auditMetadata?: Record<string, unknown>;
 }
 
+/** One call of an extension's LLM provider (`callLlm`). */
+export interface CallLlmOptions {
+  signal?: AbortSignal;
+  /** Milliseconds the call may take (the orchestrator's per-attempt timeout); default the manifest's `resources.callTimeoutMs`. */
+  deadlineMs?: number;
+  /** The orchestrator's trace id of the call; default the current request's. */
+  traceId?: string;
+  /** `llm.stream` only: receives each delta and tool call as the extension sends it, before the call resolves. */
+  onChunk?: (event: ExtensionMethods['llm.stream']['chunk']) => void;
+}
+
 /**
  * The installed extensions and what admins decide about them: enable/disable, reload,
  * granted permissions, settings, quarantine. Every transition is written to `extensions`
@@ -169,6 +188,7 @@ export class ExtensionManager {
     @inject(PACKAGE_STORE) private readonly packages: PackageStore,
     @inject(CONTRIBUTION_REGISTRY) private readonly contributions: ContributionRegistry,
     @inject(EXTENSION_SUPERVISOR) private readonly supervisor: ExtensionSupervisor,
+    @inject(HOST_API_DISPATCHER) private readonly hostApi: HostApiDispatcher,
   ) {
     this.supervisor.on('crash', (crash) => {
       void this.handleCrash(crash).catch((error: unknown) =>
@@ -210,17 +230,21 @@ export class ExtensionManager {
     await this.supervisor.stopAll();
   }
 
-  async list(filter: { name?: string } = {}): Promise<ExtensionView[]> {
-    await this.authorize('list');
+  /** `auditMetadata` is added to the read's authorization event (the MCP gateway: `{ via, sessionId, uri }`). */
+  async list(
+    filter: { name?: string } = {},
+    auditMetadata: Record<string, unknown> = {},
+  ): Promise<ExtensionView[]> {
+    await this.authorize('list', undefined, auditMetadata);
     const query = this.db.knex(TABLE).orderBy('name');
     if (filter.name !== undefined) query.where('name', filter.name);
     const rows = (await query) as ExtensionRow[];
     return Promise.all(rows.map((row) => this.view(row)));
   }
 
-  async get(name: string): Promise<ExtensionView> {
+  async get(name: string, auditMetadata: Record<string, unknown> = {}): Promise<ExtensionView> {
     const row = await this.find(name);
-    await this.authorize('read', row);
+    await this.authorize('read', row, auditMetadata);
     return this.view(row);
   }
 
@@ -462,7 +486,8 @@ export class ExtensionManager {
       throw new RpcError('not_found', `No enabled extension ${extension} contributes a tool "${toolName}".`);
     }
     checkToolArguments(tool, args);
-    await this.authorize('call_tool', row, { tool: toolName, ...options.auditMetadata });
+    // The tool is the resource's part: a token scope may narrow calls to one tool.
+    await this.authorize('call_tool', row, { tool: toolName, ...options.auditMetadata }, toolName);
     await this.activate(extension);
     const scope = currentScope();
     const actor = scope.actor;
@@ -471,18 +496,68 @@ export class ExtensionManager {
         ? null
         : { principalId: actor.principalId, principalType: actor.principalType };
     const manifest = this.contributions.manifest(extension)!;
-    return this.supervisor.call(
-      extension,
-      'mcp.callTool',
-      { name: toolName, arguments: args },
-      {
-        actor: callActor,
-        traceId: scope.requestId ? scope.requestId.replaceAll('-', '') : newTraceId(),
-        deadlineMs:
-          options.deadlineMs ?? manifest.cinatra.resources?.callTimeoutMs ?? DEFAULT_RESOURCES.callTimeoutMs,
-        signal: options.signal,
-      },
+    const traceId = scope.requestId ? scope.requestId.replaceAll('-', '') : newTraceId();
+    // Host calls the tool makes for this actor (llm.generate) act with the actor's full context.
+    return this.hostApi.actingFor(traceId, actor, () =>
+      this.supervisor.call(
+        extension,
+        'mcp.callTool',
+        { name: toolName, arguments: args },
+        {
+          actor: callActor,
+          traceId,
+          deadlineMs:
+            options.deadlineMs ??
+            manifest.cinatra.resources?.callTimeoutMs ??
+            DEFAULT_RESOURCES.callTimeoutMs,
+          signal: options.signal,
+        },
+      ),
     );
+  }
+
+  /**
+   * Calls the LLM provider `params.provider` of an enabled extension for the current actor,
+   * starting (and verifying) the extension first if it does not run: the provider's first use is
+   * its `onLlmProvider:<id>` activation. `llm.stream` reports deltas through `onChunk` and
+   * resolves with the whole response. Rejects with an `RpcError`: `not_found` (no such extension
+   * or provider), `extension_unavailable` (disabled, quarantined, refused to load, or its
+   * process ended mid-call), `provider_error` (the vendor call failed; `LlmProviderError.from`
+   * reads it), or what the call itself failed with (`deadline_exceeded`, `cancelled`, …).
+   *
+   * Authorization, budgets and metering are the kernel's LLM orchestration's, which is the only
+   * caller: this is the transport to the extension process.
+   */
+  async callLlm(
+    extension: string,
+    method: 'llm.generate' | 'llm.stream',
+    params: ExtensionMethods['llm.generate']['params'],
+    options: CallLlmOptions = {},
+  ): Promise<LlmResponse> {
+    const row = await this.find(extension).catch(() => null);
+    if (!row) throw new RpcError('not_found', `Extension ${extension} is not installed.`);
+    if (row.enabled && (row.state === 'quarantined' || row.state === 'failed')) {
+      throw new RpcError('extension_unavailable', unavailableReason(row));
+    }
+    const manifest = this.contributions.manifest(extension);
+    if (!manifest || !llmProvidersOf(manifest).some((provider) => provider.id === params.provider)) {
+      throw new RpcError(
+        'not_found',
+        `No enabled extension ${extension} contributes an LLM provider "${params.provider}".`,
+      );
+    }
+    await this.activate(extension);
+    const scope = currentScope();
+    const call = {
+      actor: callActorOf(scope.actor),
+      traceId: options.traceId ?? (scope.requestId ? scope.requestId.replaceAll('-', '') : newTraceId()),
+      deadlineMs:
+        options.deadlineMs ?? manifest.cinatra.resources?.callTimeoutMs ?? DEFAULT_RESOURCES.callTimeoutMs,
+      signal: options.signal,
+    };
+    return method === 'llm.stream'
+      ? this.supervisor.call(extension, 'llm.stream', params, { ...call, onChunk: options.onChunk })
+      : this.supervisor.call(extension, 'llm.generate', params, call);
   }
 
   /** Process id and resident memory of a running extension (diagnostics, benchmarks). */
@@ -811,11 +886,12 @@ export class ExtensionManager {
     action: string,
     row?: ExtensionRow,
     auditMetadata: Record<string, unknown> = {},
+    part?: string,
   ): Promise<void> {
     await this.authorizer.authorize(
       currentActor(),
       action,
-      { type: 'extension', ...(row ? { id: row.name } : {}), owner: WORKSPACE },
+      { type: 'extension', ...(row ? { id: row.name } : {}), ...(part ? { part } : {}), owner: WORKSPACE },
       auditMetadata,
     );
   }
@@ -865,8 +941,16 @@ function activationEvents(manifest: ExtensionManifest): string[] {
     ...new Set([
       ...(manifest.cinatra.activationEvents ?? []),
       ...toolsOf(manifest).map((tool) => `onMcpTool:${tool.name}`),
+      ...llmProvidersOf(manifest).map((provider) => `onLlmProvider:${provider.id}`),
     ]),
   ];
+}
+
+/** Who an extension call is made for: the scope's principal, or nobody for an anonymous caller. */
+function callActorOf(actor: { principalId: string | null; principalType: string }): CallMeta['actor'] {
+  return actor.principalType === 'anonymous'
+    ? null
+    : { principalId: actor.principalId, principalType: actor.principalType };
 }
 
 /** A new version keeps the admin's decision: enabled stays enabled (not yet running), disabled stays disabled. */

@@ -10,7 +10,7 @@ import {
   type Resources,
 } from '@cinatra/sdk';
 import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
-import { ExtensionProcess, type ExtensionProcessExit } from '@cinatra/sdk/process';
+import { ExtensionProcess, type ChunkOf, type ExtensionProcessExit } from '@cinatra/sdk/process';
 
 /** Everything needed to start one extension process; built by the manager after verification. */
 export interface ExtensionStartSpec {
@@ -41,11 +41,13 @@ interface Running {
   process: ExtensionProcess;
 }
 
-export interface CallOptions {
+export interface CallOptions<M extends ExtensionMethod = ExtensionMethod> {
   actor: CallMeta['actor'];
   traceId: string;
   deadlineMs?: number;
   signal?: AbortSignal;
+  /** Receives the partial results of a streaming method (`llm.stream`), in order, before it settles. */
+  onChunk?: (chunk: ChunkOf<ExtensionMethods, M>) => void;
 }
 
 /**
@@ -68,8 +70,12 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
     super();
   }
 
+  /**
+   * True while the extension's process is alive. A process that just ended is not, even before
+   * its `exit` has been handled (its proxy closes first): the next use then starts a new one.
+   */
   isRunning(name: string): boolean {
-    return this.running.has(name);
+    return this.running.get(name)?.process.running ?? false;
   }
 
   pid(name: string): number | null {
@@ -87,7 +93,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
 
   /** Starts and activates the extension unless it runs already (or is starting: then waits for that). */
   async ensureStarted(spec: ExtensionStartSpec): Promise<void> {
-    if (this.running.has(spec.name)) return;
+    if (this.isRunning(spec.name)) return;
     let start = this.starting.get(spec.name);
     if (!start) {
       start = this.start(spec).finally(() => this.starting.delete(spec.name));
@@ -100,7 +106,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
     name: string,
     method: M,
     params: ExtensionMethods[M]['params'],
-    options: CallOptions,
+    options: CallOptions<M>,
   ): Promise<ExtensionMethods[M]['result']> {
     const entry = this.running.get(name);
     if (!entry) throw new RpcError('extension_unavailable', `${name} is not running.`);
@@ -108,6 +114,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
       meta: this.meta(entry.spec, options.actor, options.traceId),
       deadlineMs: options.deadlineMs,
       signal: options.signal,
+      onChunk: options.onChunk,
     });
   }
 

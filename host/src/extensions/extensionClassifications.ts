@@ -4,7 +4,8 @@ import type { Classification } from '@cinatra/kernel';
  * Who may see and manage installed extensions: platform admins only. Extensions run code
  * with the permissions an admin grants them, so even listing them (requested permissions,
  * errors, settings) is an admin view; every management action is `admin` on the workspace.
- * Calling a contributed tool is open to any signed-in principal here.
+ * Calling a contributed tool is open to any signed-in principal here; an API token can be
+ * narrowed to one extension or one tool (`extension:call_tool:<package>[/<tool>]`).
  */
 export const EXTENSION_CLASSIFICATIONS: Classification[] = [
   { resourceType: 'extension', action: 'list', level: 'admin', description: 'List installed extensions' },
@@ -13,7 +14,8 @@ export const EXTENSION_CLASSIFICATIONS: Classification[] = [
     resourceType: 'extension',
     action: 'call_tool',
     level: 'read',
-    description: "Call an enabled extension's MCP tool (the MCP layer narrows who may call which tool)",
+    description:
+      "Call an enabled extension's MCP tool (a token scope extension:call_tool:<package>[/<tool>] narrows it to one extension or tool)",
   },
   { resourceType: 'extension', action: 'install', level: 'admin', description: 'Install a signed package' },
   { resourceType: 'extension', action: 'enable', level: 'admin', description: 'Enable an extension' },

@@ -1,4 +1,5 @@
 import { CLASSIFICATION_REGISTRY, runAsActor, systemActor, type Kernel } from '@cinatra/kernel';
+import { EXTENSION_LLM_PROVIDERS, ExtensionLlmProviders } from '../llm/ExtensionLlmProviders.js';
 import { ContributionRegistry } from './ContributionRegistry.js';
 import { EXTENSION_CLASSIFICATIONS } from './extensionClassifications.js';
 import { EXTENSION_MANAGER, ExtensionManager } from './ExtensionManager.js';
@@ -12,7 +13,7 @@ import { TrustStore } from './trust/TrustStore.js';
 
 /**
  * Adds the extension services to a kernel's container and loads the enabled extensions'
- * manifests (no process starts). The manager registers its shutdown with the kernel's
+ * manifests (no process starts); their LLM providers are registered in `LLM_PROVIDERS`. The manager registers its shutdown with the kernel's
  * lifecycle, so `kernel.close()` stops every extension process. With `recoverOperations`
  * (the platform; not CLI commands, which may run beside a server) install operations a
  * previous process left unfinished are recovered or rolled back first.
@@ -30,6 +31,7 @@ export async function registerExtensions(
     ExtensionManager,
     InstallJournal,
     InstallPipeline,
+    ExtensionLlmProviders,
   ]) {
     kernel.container.registerSingleton(service as new (...args: never[]) => unknown);
   }
@@ -39,5 +41,7 @@ export async function registerExtensions(
   }
   const manager = kernel.resolve(EXTENSION_MANAGER);
   await manager.load();
+  // The enabled extensions' LLM providers join the kernel's LLM_PROVIDERS (none starts yet).
+  kernel.resolve(EXTENSION_LLM_PROVIDERS).start();
   return manager;
 }

@@ -20,12 +20,14 @@ import { extensionInstallRoutes } from './routes/extensionInstall.js';
 import { githubInstallRoutes } from './routes/githubInstall.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { llmRoutes } from './routes/llm.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { primitiveRoutes } from './routes/primitives.js';
 import { registryRoutes } from './routes/registries.js';
 import { secretRoutes } from './routes/secrets.js';
+import { skillRoutes } from './routes/skills.js';
 import { teamRoutes } from './routes/teams.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { trustRoutes } from './routes/trust.js';
@@ -146,6 +148,8 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     registryRoutes,
     primitiveRoutes,
     mcpRoutes,
+    llmRoutes,
+    skillRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);

@@ -16,23 +16,45 @@ const TITLES: Record<ErrorCode, string> = {
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   internal_error: 'Internal error',
+  llm_provider_error: 'Model provider failed',
+  llm_timeout: 'Model call timed out',
+  llm_budget_exceeded: 'LLM budget exceeded',
+  llm_invalid_output: 'Model output invalid',
+  llm_cancelled: 'Model call cancelled',
 };
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: KernelError): FastifyReply {
   if (error.details.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(error.details.retryAfterSeconds));
-  return reply
-    .code(error.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send({
-      type: `https://cinatra.dev/problems/${error.code.replaceAll('_', '-')}`,
-      title: TITLES[error.code],
-      status: error.status,
-      detail: error.message,
-      code: error.code,
-      instance: request.url,
-      ...(error.details.errors ? { errors: error.details.errors } : {}),
-    });
+  return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemDetails(error, request.url));
+}
+
+/** Members of every problem; a `details.data` field of the same name goes under `data` instead. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'errors', 'data']);
+
+/**
+ * The problem details of `error`. Its `details.data` (an LLM call's provider, kind and attempts;
+ * a budget's limit and spend…) become extension members (RFC 9457 §3.2) beside the standard ones;
+ * a field named like a standard member (the vendor's HTTP `status` of a provider error) is sent
+ * in the extension member `data`, so it never replaces one.
+ */
+export function problemDetails(error: KernelError, instance: string): Record<string, unknown> {
+  const members: Record<string, unknown> = {};
+  const clashing: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(error.details.data ?? {})) {
+    (STANDARD_MEMBERS.has(name) ? clashing : members)[name] = value;
+  }
+  return {
+    ...members,
+    ...(Object.keys(clashing).length > 0 ? { data: clashing } : {}),
+    type: `https://cinatra.dev/problems/${error.code.replaceAll('_', '-')}`,
+    title: TITLES[error.code],
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    instance,
+    ...(error.details.errors ? { errors: error.details.errors } : {}),
+  };
 }
 
 /** Maps everything a route can throw to one problem+json shape with a stable code. */

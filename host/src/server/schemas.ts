@@ -11,7 +11,13 @@ export const Problem = Type.Object(
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
   },
-  { $id: 'Problem', title: 'Problem' },
+  {
+    $id: 'Problem',
+    title: 'Problem',
+    // Extension members: machine-readable facts of some codes (llm_budget_exceeded: limitUsd,
+    // spentUsd, period…; llm_provider_error: provider, model, kind, attempts).
+    additionalProperties: true,
+  },
 );
 
 /** Adds the problem+json error responses every route can give. */

@@ -12,6 +12,11 @@ export type Owner =
 export interface ResourceRef {
   type: string;
   id?: string;
+  /**
+   * The part of the resource the action is about, when narrower than the resource (the tool of
+   * an extension). Only token action scopes look at it (`extension:call_tool:<id>/<part>`).
+   */
+  part?: string;
   owner: Owner;
 }
 

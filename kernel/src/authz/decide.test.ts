@@ -8,7 +8,7 @@ import {
   type TeamRole,
 } from './ActorContext.js';
 import type { AccessLevel, Classification } from './ClassificationRegistry.js';
-import { decide, scopeAllows } from './decide.js';
+import { TOKEN_SCOPE_PATTERN, decide, scopeAllows, scopeAllowsAction } from './decide.js';
 import type { Owner, ResourceRef } from './ResourceRef.js';
 
 const ORG = 'org-1';
@@ -309,6 +309,75 @@ describe('decide: API token scopes narrow, never widen', () => {
     expect(
       decide(withScopes(platformAdmin, ['thing:admin']), rule('owner'), resource(USER_OWNER)).reason,
     ).toBe('token scopes lack thing:owner');
+  });
+});
+
+describe('decide: action scopes allow one action, on one resource or one part of it', () => {
+  const callTool: Classification = {
+    resourceType: 'extension',
+    action: 'call_tool',
+    level: 'read',
+    description: 'test rule',
+  };
+  const tool = (id: string, part: string): ResourceRef => ({
+    type: 'extension',
+    id,
+    part,
+    owner: WORKSPACE_OWNER,
+  });
+  const token = (...tokenScopes: string[]): ActorContext => ({
+    ...user('alice'),
+    tokenScopes,
+    authSource: 'api_token',
+  });
+
+  it('narrows to the named extension, or to one of its tools', () => {
+    const oneExtension = token('extension:call_tool:@acme/crm');
+    expect(decide(oneExtension, callTool, tool('@acme/crm', 'create_issue')).allow).toBe(true);
+    expect(decide(oneExtension, callTool, tool('@acme/other', 'create_issue'))).toEqual({
+      allow: false,
+      reason: 'token scopes limit extension:call_tool to @acme/crm',
+    });
+    const oneTool = token('extension:call_tool:@acme/crm/create_issue');
+    expect(decide(oneTool, callTool, tool('@acme/crm', 'create_issue')).allow).toBe(true);
+    expect(decide(oneTool, callTool, tool('@acme/crm', 'delete_issue')).allow).toBe(false);
+    expect(decide(token('extension:call_tool:crm/x'), callTool, tool('crm', 'x')).allow).toBe(true);
+  });
+
+  it('allows only that action, and a bare action scope any resource of the type', () => {
+    const anyTool = token('extension:call_tool');
+    expect(decide(anyTool, callTool, tool('@acme/crm', 'x')).allow).toBe(true);
+    const read = { ...callTool, action: 'inspect' };
+    expect(decide(anyTool, read, tool('@acme/crm', 'x')).reason).toBe('token scopes lack extension:read');
+  });
+
+  it('never widens what the role allows', () => {
+    const admin = { ...callTool, level: 'admin' as const };
+    expect(decide(token('extension:call_tool'), admin, tool('@acme/crm', 'x')).reason).toBe(
+      'requires platform_admin',
+    );
+  });
+
+  it('treats a level name in the action position as a level scope, and action scopes are not levels', () => {
+    expect(scopeAllowsAction(['thing:read'], 'read', resource(WORKSPACE_OWNER))).toBe(false);
+    expect(scopeAllowsAction(['thing:read:thing-1'], 'read', resource(WORKSPACE_OWNER))).toBe(true);
+    expect(scopeAllows(['thing:read:thing-1'], 'thing', 'read')).toBe(false);
+  });
+
+  it('matches the token scope pattern', () => {
+    const pattern = new RegExp(TOKEN_SCOPE_PATTERN);
+    for (const ok of ['*', 'thing:*', 'thing:read', 'extension:call_tool', 'extension:call_tool:@a/b/c']) {
+      expect(ok).toMatch(pattern);
+    }
+    for (const bad of [
+      'thing',
+      'Thing:read',
+      'thing:*:x',
+      'extension:call_tool:',
+      'extension:call_tool:a b',
+    ]) {
+      expect(bad).not.toMatch(pattern);
+    }
   });
 });
 

@@ -11,15 +11,43 @@ export interface Decision {
 const atLeast = (level: AccessLevel, needed: AccessLevel): boolean =>
   ACCESS_LEVELS.indexOf(level) >= ACCESS_LEVELS.indexOf(needed);
 
-/** Token scopes look like `<resource_type>:<level>`, `<resource_type>:*` or `*`. */
-export const TOKEN_SCOPE_PATTERN = '^(\\*|[a-z][a-z0-9_]*:(read|write|admin|owner|\\*))$';
+/**
+ * Token scopes are level scopes — `*`, `<resource_type>:*`, `<resource_type>:<level>` (every
+ * action up to that level) — or action scopes, which allow one action only:
+ * `<resource_type>:<action>` (on any resource of the type; the action is not a level name) and
+ * `<resource_type>:<action>:<resource id>` or `…:<resource id>/<part>` (one resource, or one part
+ * of it: `extension:call_tool:@acme/crm/create_issue` is one tool of one extension).
+ */
+export const TOKEN_SCOPE_PATTERN =
+  '^(\\*|[a-z][a-z0-9_]*:(read|write|admin|owner|\\*)|[a-z][a-z0-9_]*:[a-z][a-z0-9_]*(:[\\x21-\\x7E]{1,300})?)$';
+
+const LEVEL_SCOPES = new Set<string>([...ACCESS_LEVELS, '*']);
 
 export function scopeAllows(scopes: readonly string[], resourceType: string, level: AccessLevel): boolean {
   return scopes.some((scope) => {
     if (scope === '*') return true;
-    const [type, granted] = scope.split(':') as [string, string];
+    const parts = scope.split(':');
+    if (parts.length !== 2) return false; // an action scope on one resource
+    const [type, granted] = parts as [string, string];
     if (type !== resourceType) return false;
     return granted === '*' || atLeast(granted as AccessLevel, level);
+  });
+}
+
+/**
+ * Whether an action scope lets a token do `action` on `resource`: `<type>:<action>` (any
+ * resource), `<type>:<action>:<id>` (that resource, any part) or `<type>:<action>:<id>/<part>`.
+ * A level name in the action position (`thing:read`) is a level scope, see `scopeAllows`.
+ */
+export function scopeAllowsAction(scopes: readonly string[], action: string, resource: ResourceRef): boolean {
+  const prefix = `${resource.type}:${action}`;
+  return scopes.some((scope) => {
+    if (scope === prefix) return !LEVEL_SCOPES.has(action);
+    if (!scope.startsWith(`${prefix}:`) || resource.id === undefined) return false;
+    const target = scope.slice(prefix.length + 1);
+    return (
+      target === resource.id || (resource.part !== undefined && target === `${resource.id}/${resource.part}`)
+    );
   });
 }
 
@@ -34,7 +62,8 @@ export function scopeAllows(scopes: readonly string[], resourceType: string, lev
  * | organization  | org member               | org_admin, org_owner      | org_owner            |
  * | workspace     | any signed-in principal  | platform_admin            | platform_admin       |
  *
- * An API token's scopes narrow this further; they never widen it.
+ * An API token's scopes narrow this further (a level scope, or an action scope for this action
+ * and resource); they never widen it.
  */
 export function decide(
   actor: ActorContext,
@@ -47,8 +76,20 @@ export function decide(
     return { allow: false, reason: 'not authenticated' };
   }
   const { level } = classification;
-  if (actor.tokenScopes !== null && !scopeAllows(actor.tokenScopes, resource.type, level)) {
-    return { allow: false, reason: `token scopes lack ${resource.type}:${level}` };
+  const scopes = actor.tokenScopes;
+  if (
+    scopes !== null &&
+    !scopeAllows(scopes, resource.type, level) &&
+    !scopeAllowsAction(scopes, classification.action, resource)
+  ) {
+    const narrowed = scopes.filter((scope) => scope.startsWith(`${resource.type}:${classification.action}:`));
+    return {
+      allow: false,
+      reason:
+        narrowed.length > 0
+          ? `token scopes limit ${resource.type}:${classification.action} to ${narrowed.map((s) => s.split(':').slice(2).join(':')).join(', ')}`
+          : `token scopes lack ${resource.type}:${level}`,
+    };
   }
 
   const owner = resource.owner;

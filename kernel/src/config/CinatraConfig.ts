@@ -74,6 +74,16 @@ export const ConfigSchema = Type.Object(
       /** GitHub's REST API base (GitHub Enterprise: `https://<host>/api/v3`), for installs from releases. */
       apiUrl: Type.String({ pattern: '^https?://' }),
     }),
+    mcp: Type.Object({
+      /** An MCP session with no request or event stream open for this long is closed (its id then gets 404). */
+      sessionIdleSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+      /** Open MCP sessions per principal; a new one closes the least recently used idle one, or is refused. */
+      sessionsPerPrincipal: Type.Integer({ minimum: 1, maximum: 1_000 }),
+    }),
+    skills: Type.Object({
+      /** The skills directory (`<dir>/<folder>/SKILL.md`); default `<dataDir>/skills`. */
+      dir: Type.String({ minLength: 1 }),
+    }),
   },
   { additionalProperties: false },
 );

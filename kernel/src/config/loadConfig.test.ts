@@ -51,6 +51,8 @@ describe('loadConfig defaults', () => {
       secrets: {},
       registry: {},
       github: { apiUrl: 'https://api.github.com' },
+      mcp: { sessionIdleSeconds: 1_800, sessionsPerPrincipal: 16 },
+      skills: { dir: resolve('.cinatra-data', 'skills') },
     });
     expect(driverFor(config, 'queue')).toBe('postgres');
     expect(driverFor(config, 'streams')).toBe('postgres');
@@ -90,6 +92,15 @@ describe('loadConfig defaults', () => {
 
   it('resolves the data directory to an absolute path', () => {
     expect(loadConfig({ env: { CINATRA_DATA_DIR: 'relative/data' } }).dataDir).toBe(resolve('relative/data'));
+  });
+
+  it('keeps the skills directory in the data directory unless told otherwise', () => {
+    const inData = loadConfig({ env: { CINATRA_DATA_DIR: '/var/lib/cinatra' } });
+    expect(inData.skills.dir).toBe('/var/lib/cinatra/skills');
+    const own = loadConfig({
+      env: { CINATRA_DATA_DIR: '/var/lib/cinatra', CINATRA_SKILLS_DIR: 'team/skills' },
+    });
+    expect(own.skills.dir).toBe(resolve('team/skills'));
   });
 });
 

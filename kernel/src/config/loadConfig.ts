@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type CinatraConfig } from './CinatraConfig.js';
@@ -183,6 +183,26 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: 'https://api.github.com',
     hint: "GitHub's REST API base URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise",
   },
+  {
+    path: 'mcp.sessionIdleSeconds',
+    env: 'CINATRA_MCP_SESSION_IDLE_SECONDS',
+    kind: 'integer',
+    default: 1_800,
+    hint: 'seconds from 1 to 604800 an MCP session may stay idle',
+  },
+  {
+    path: 'mcp.sessionsPerPrincipal',
+    env: 'CINATRA_MCP_SESSIONS_PER_PRINCIPAL',
+    kind: 'integer',
+    default: 16,
+    hint: 'open MCP sessions per user or service account, from 1 to 1000',
+  },
+  {
+    path: 'skills.dir',
+    env: 'CINATRA_SKILLS_DIR',
+    kind: 'string',
+    hint: 'a directory of <folder>/SKILL.md skill files, e.g. /etc/cinatra/skills (default <dataDir>/skills)',
+  },
 ];
 
 /** Which driver a service uses: the configured one, or for `auto` Redis when a Redis URL is set. */
@@ -263,7 +283,12 @@ export function loadConfig(options: LoadConfigOptions = {}): CinatraConfig {
         ? publicUrl.startsWith('https://')
         : !isLoopback(String(getPath(raw, 'server.host')));
   }
-  raw.dataDir = resolve(String(raw.dataDir));
+  const dataDir = resolve(String(raw.dataDir));
+  raw.dataDir = dataDir;
+  // The skills directory lives in the data directory unless the operator points elsewhere.
+  const skills = raw.skills as Record<string, unknown>;
+  if (skills.dir === undefined) skills.dir = join(dataDir, 'skills');
+  else if (typeof skills.dir === 'string' && skills.dir !== '') skills.dir = resolve(skills.dir);
 
   const errors = [...Value.Errors(ConfigSchema, raw)];
   const first = errors.find((e) => e.instancePath !== '' && e.keyword !== 'boolean') ?? errors[0];

@@ -16,7 +16,17 @@ export type ErrorCode =
   | 'setup_unavailable'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'internal_error';
+  | 'internal_error'
+  /** A model provider failed (after retries and fallback); `details.data` names provider, model, kind, attempts. */
+  | 'llm_provider_error'
+  /** An LLM call ran out of its time (`timeoutMs`, or every attempt timed out). */
+  | 'llm_timeout'
+  /** The organization's LLM spend reached a budget; `details.data` names limit, spend and period. */
+  | 'llm_budget_exceeded'
+  /** The model's answer did not match the requested JSON schema, even after one corrective retry. */
+  | 'llm_invalid_output'
+  /** The caller cancelled the LLM call (its `signal` was aborted). */
+  | 'llm_cancelled';
 
 export interface FieldError {
   /** JSON pointer or dotted path of the offending input, e.g. `/body/email`. */
@@ -37,6 +47,12 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
+  llm_provider_error: 502,
+  llm_timeout: 504,
+  llm_budget_exceeded: 402,
+  llm_invalid_output: 502,
+  // nginx's "client closed request": nobody is listening any more, but logs show why it ended.
+  llm_cancelled: 499,
 };
 
 export class KernelError extends Error {
@@ -45,7 +61,12 @@ export class KernelError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly details: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      /** Machine-readable facts about the failure (e.g. an LLM call's provider, error kind and attempts). */
+      data?: Record<string, unknown>;
+    } = {},
   ) {
     super(message);
     this.name = 'KernelError';

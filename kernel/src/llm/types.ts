@@ -63,7 +63,17 @@ export interface LlmCallOptions {
   timeoutMs?: number;
   /** Fallback when the chosen provider keeps failing with a retryable error; default: the instance's fallback. */
   fallback?: LlmTarget | false;
+  /** Aborts the call: the vendor request in flight is cancelled, nothing is retried (`llm_cancelled`). */
   signal?: AbortSignal;
+  /** `false`: inject no skills (the skill judge's own calls). Default: the matching skills. */
+  skills?: false;
+  /** Correlates the call's vendor requests (usage events, provider logs); default: a new UUID. */
+  traceId?: string;
+  /**
+   * The extension making the call (`llm.invoke`), recorded on the usage events. Default: the
+   * actor's id when the actor is an extension.
+   */
+  callerExtension?: string;
 }
 
 export interface LlmCallResult extends LlmResponse {
@@ -81,11 +91,23 @@ export interface LlmCallResult extends LlmResponse {
   /** Vendor calls made (retries and fallback included). */
   attempts: number;
   usageEventIds: string[];
+  /**
+   * The conversation as it ended: the call's messages, the assistant and tool messages of the
+   * tool rounds (function names as the model saw them), and the final assistant message. To
+   * answer `toolCalls`, append one `tool` message per call and call again with these messages.
+   */
+  messages: LlmMessage[];
+  traceId: string;
 }
 
 /** A streamed call: the vendor's events, then `done` with the same result `generate` gives. */
 export type LlmCallStreamEvent =
   | Exclude<LlmStreamEvent, { type: 'finish' }>
   | { type: 'tool-result'; toolCallId: string; name: string; isError: boolean }
+  /**
+   * The orchestrator is about to send the request again: after a retryable failure (`delayMs`
+   * of back-off first), to the fallback, or once more with a correction when the answer did not
+   * match `responseFormat`. `attempt` is the number the next vendor request will have in the call.
+   */
   | { type: 'retry'; attempt: number; delayMs: number; reason: string }
   | { type: 'done'; result: LlmCallResult };

@@ -14,7 +14,7 @@ import {
   type WireMessage,
 } from '../protocol/messages.js';
 import { EgressProxy, type EgressTarget } from './EgressProxy.js';
-import { RpcChannel } from './RpcChannel.js';
+import { RpcChannel, type ChunkOf } from './RpcChannel.js';
 import { checkNetworkIsolation, spawnPlan } from './spawnArguments.js';
 
 /**
@@ -223,10 +223,19 @@ export class ExtensionProcess extends EventEmitter {
     return this.exited === null;
   }
 
+  /**
+   * Calls `method` on the extension. `onChunk` receives the partial results a streaming method
+   * (`llm.stream`) sends before its result, in order; none arrive after the call settles.
+   */
   call<M extends keyof ExtensionMethods & string>(
     method: M,
     params: ExtensionMethods[M]['params'],
-    options: { meta: CallMeta; deadlineMs?: number; signal?: AbortSignal },
+    options: {
+      meta: CallMeta;
+      deadlineMs?: number;
+      signal?: AbortSignal;
+      onChunk?: (chunk: ChunkOf<ExtensionMethods, M>) => void;
+    },
   ): Promise<ExtensionMethods[M]['result']> {
     if (this.exited) {
       return Promise.reject(
@@ -243,8 +252,8 @@ export class ExtensionProcess extends EventEmitter {
       extensionVersion: this.options.version,
     };
     if (this.active < this.options.resources.concurrency)
-      return this.run(method, params, meta, deadlineMs, options.signal);
-    return this.enqueue(method, params, meta, deadlineMs, options.signal);
+      return this.run(method, params, meta, deadlineMs, options.signal, options.onChunk);
+    return this.enqueue(method, params, meta, deadlineMs, options.signal, options.onChunk);
   }
 
   /** Asks the process to end: SIGTERM, then SIGKILL after `graceMs`. Resolves once it has exited. */
@@ -274,18 +283,27 @@ export class ExtensionProcess extends EventEmitter {
     meta: CallMeta,
     deadlineMs: number,
     signal: AbortSignal | undefined,
+    onChunk: ((chunk: ChunkOf<ExtensionMethods, M>) => void) | undefined,
   ): Promise<ExtensionMethods[M]['result']> {
     this.active++;
     const traced = this.actors.get(meta.traceId);
     if (traced) traced.count++;
     else this.actors.set(meta.traceId, { actor: meta.actor, count: 1 });
     // The slot and the actor binding are released as the call ends, before its caller resumes.
-    return this.channel.request(method, params, meta, deadlineMs, signal, () => {
-      const entry = this.actors.get(meta.traceId)!;
-      if (--entry.count === 0) this.actors.delete(meta.traceId);
-      this.active--;
-      this.queue.shift()?.();
-    });
+    return this.channel.request(
+      method,
+      params,
+      meta,
+      deadlineMs,
+      signal,
+      () => {
+        const entry = this.actors.get(meta.traceId)!;
+        if (--entry.count === 0) this.actors.delete(meta.traceId);
+        this.active--;
+        this.queue.shift()?.();
+      },
+      onChunk,
+    );
   }
 
   private enqueue<M extends keyof ExtensionMethods & string>(
@@ -294,6 +312,7 @@ export class ExtensionProcess extends EventEmitter {
     meta: CallMeta,
     deadlineMs: number,
     signal: AbortSignal | undefined,
+    onChunk: ((chunk: ChunkOf<ExtensionMethods, M>) => void) | undefined,
   ): Promise<ExtensionMethods[M]['result']> {
     const queuedAt = performance.now();
     return new Promise((resolve, reject) => {
@@ -330,7 +349,7 @@ export class ExtensionProcess extends EventEmitter {
           return;
         }
         const remaining = Math.max(1, Math.round(deadlineMs - (performance.now() - queuedAt)));
-        this.run(method, params, meta, remaining, signal).then(resolve, reject);
+        this.run(method, params, meta, remaining, signal, onChunk).then(resolve, reject);
       };
       this.queue.push(start);
     });

@@ -2,6 +2,7 @@ import {
   RpcError,
   type CallMeta,
   type RpcCancel,
+  type RpcChunk,
   type RpcErrorShape,
   type RpcRequest,
   type RpcResponse,
@@ -11,13 +12,30 @@ import { DeadlineTimer } from '../protocol/DeadlineTimer.js';
 
 type MethodMap<T> = { [K in keyof T]: { params: unknown; result: unknown } };
 
-/** Serves a request from the other side; rejecting with an `RpcError` sends its code back. */
+/** The partial results a method sends before its result (its map's `chunk`), `never` for plain methods. */
+export type ChunkOf<Out, M extends keyof Out> = Out[M] extends { chunk: infer C } ? C : never;
+
+/**
+ * Serves a request from the other side; rejecting with an `RpcError` sends its code back.
+ * `chunks` sends partial results of this request to the caller, in order, before the response.
+ */
 export type RpcHandler = (
   method: string,
   params: unknown,
   meta: CallMeta,
   signal: AbortSignal,
+  chunks: ChunkSink,
 ) => Promise<unknown>;
+
+/** Where the handler of one request sends its chunks. */
+export interface ChunkSink {
+  /**
+   * Sends `data` as a chunk of the request being served. Returns false, sending nothing, once
+   * the request is over for the caller: answered, cancelled, past its deadline, or the channel
+   * closed; a chunk never follows the response.
+   */
+  emit(data: unknown): boolean;
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -29,12 +47,30 @@ interface Pending {
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   onSettled: (() => void) | undefined;
+  onChunk: ((data: never) => void) | undefined;
 }
 
-interface Serving {
-  controller: AbortController;
-  deadlineMs: number;
-  deadlineAt: number;
+/**
+ * A request being served. It is its handler's `ChunkSink` too, so serving a request allocates
+ * nothing for chunks, whether its handler sends any or not.
+ */
+class Serving implements ChunkSink {
+  constructor(
+    readonly id: number,
+    readonly controller: AbortController,
+    readonly deadlineMs: number,
+    readonly deadlineAt: number,
+    /** The channel's requests being served: this one leaves it when answered, all on `close`. */
+    private readonly serving: ReadonlyMap<number, Serving>,
+    private readonly send: (message: WireMessage) => void,
+  ) {}
+
+  emit(data: unknown): boolean {
+    // Cancel, deadline and close abort the signal; the response removes the entry first.
+    if (this.controller.signal.aborted || this.serving.get(this.id) !== this) return false;
+    this.send({ kind: 'chunk', id: this.id, data } satisfies RpcChunk);
+    return true;
+  }
 }
 
 /**
@@ -68,6 +104,8 @@ export class RpcChannel<Out extends MethodMap<Out>> {
    * Calls `method` on the other side. `onSettled`, if given, runs once the call is over (answered,
    * failed, past its deadline, cancelled or closed), synchronously and before the returned promise
    * settles: cheaper than chaining `.finally` for bookkeeping such as a concurrency slot.
+   * `onChunk`, if given, receives the chunks the other side sends for this call, in order, until
+   * it settles; a throwing `onChunk` abandons the call (cancel sent) with its error.
    */
   request<M extends keyof Out & string>(
     method: M,
@@ -76,6 +114,7 @@ export class RpcChannel<Out extends MethodMap<Out>> {
     deadlineMs: number,
     signal?: AbortSignal,
     onSettled?: () => void,
+    onChunk?: (data: ChunkOf<Out, M>) => void,
   ): Promise<Out[M]['result']> {
     const refused = this.closedWith ?? (signal?.aborted ? abortError(signal) : null);
     if (refused) {
@@ -94,6 +133,7 @@ export class RpcChannel<Out extends MethodMap<Out>> {
         signal,
         onAbort: undefined,
         onSettled,
+        onChunk,
       };
       if (signal) {
         entry.onAbort = () => this.abandon(id, abortError(signal));
@@ -113,6 +153,9 @@ export class RpcChannel<Out extends MethodMap<Out>> {
         return true;
       case 'request':
         this.serve(message);
+        return true;
+      case 'chunk':
+        this.deliver(message);
         return true;
       case 'cancel':
         this.serving
@@ -173,7 +216,18 @@ export class RpcChannel<Out extends MethodMap<Out>> {
     else entry.resolve(response.result);
   }
 
-  private abandon(id: number, error: RpcError): void {
+  /** A chunk of a call in flight goes to its `onChunk`; of an unknown or finished call, nowhere. */
+  private deliver(chunk: RpcChunk): void {
+    const onChunk = this.pending.get(chunk.id)?.onChunk;
+    if (!onChunk) return;
+    try {
+      onChunk(chunk.data as never);
+    } catch (error) {
+      this.abandon(chunk.id, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private abandon(id: number, error: Error): void {
     const entry = this.finish(id);
     if (!entry) return;
     if (!this.closedWith) this.send({ kind: 'cancel', id } satisfies RpcCancel);
@@ -193,11 +247,19 @@ export class RpcChannel<Out extends MethodMap<Out>> {
   private serve(request: RpcRequest): void {
     const controller = new AbortController();
     const deadlineAt = performance.now() + Math.max(1, request.deadlineMs);
-    this.serving.set(request.id, { controller, deadlineMs: request.deadlineMs, deadlineAt });
+    const entry = new Serving(
+      request.id,
+      controller,
+      request.deadlineMs,
+      deadlineAt,
+      this.serving,
+      this.send,
+    );
+    this.serving.set(request.id, entry);
     this.servingDeadlines.schedule(deadlineAt);
     let work: Promise<unknown>;
     try {
-      work = this.handler(request.method, request.params, request.meta, controller.signal);
+      work = this.handler(request.method, request.params, request.meta, controller.signal, entry);
     } catch (error) {
       work = Promise.reject(error);
     }

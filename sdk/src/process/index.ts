@@ -22,7 +22,8 @@ export {
   type HostLookup,
   type ResolvedAddress,
 } from './EgressProxy.js';
-export { RpcChannel, type RpcHandler } from './RpcChannel.js';
+export { RpcChannel, type ChunkOf, type ChunkSink, type RpcHandler } from './RpcChannel.js';
+export { streamedCall } from './streamedCall.js';
 export {
   checkNetworkIsolation,
   runtimeLocation,

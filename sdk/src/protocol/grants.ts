@@ -7,7 +7,7 @@ import type { HostMethod, HostMethods } from './messages.js';
  */
 
 export interface RequiredPermission {
-  capability: 'secrets.read' | 'queue.enqueue' | 'notifications.send';
+  capability: 'secrets.read' | 'queue.enqueue' | 'notifications.send' | 'llm.invoke';
   /** The resource the call touches (secret name, queue name), or null when the capability has none. */
   qualifier: string | null;
 }
@@ -29,6 +29,8 @@ export function requiredPermission<M extends HostMethod>(
       };
     case 'notifications.send':
       return { capability: 'notifications.send', qualifier: null };
+    case 'llm.generate':
+      return { capability: 'llm.invoke', qualifier: null };
     default:
       throw new Error(`unknown host method ${String(method)}`);
   }

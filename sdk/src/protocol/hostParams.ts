@@ -5,7 +5,10 @@ export const HOST_METHOD_NAMES: ReadonlySet<string> = new Set<HostMethod>([
   'secrets.read',
   'queue.enqueue',
   'notifications.send',
+  'llm.generate',
 ]);
+
+const LLM_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
 const NOTIFICATION_LEVELS = new Set(['info', 'success', 'warning', 'error']);
 
@@ -35,6 +38,22 @@ export function checkHostParams(method: string, params: unknown): asserts method
       if (!NOTIFICATION_LEVELS.has(p!.level as string)) fail('level must be info, success, warning or error');
       if (typeof p!.title !== 'string' || p!.title.length === 0) fail('title must be a non-empty string');
       break;
+    case 'llm.generate': {
+      const messages = p!.messages;
+      if (!Array.isArray(messages) || messages.length === 0) fail('messages must be a non-empty list');
+      for (const [index, message] of (messages as unknown[]).entries()) {
+        const m = message as Record<string, unknown> | null;
+        if (typeof m !== 'object' || m === null || !LLM_ROLES.has(m.role as string)) {
+          fail(`messages[${index}].role must be system, user, assistant or tool`);
+        }
+        if (typeof m!.content !== 'string') fail(`messages[${index}].content must be a string`);
+      }
+      for (const field of ['system', 'provider', 'model'] as const) {
+        if (p![field] !== undefined && typeof p![field] !== 'string') fail(`${field} must be a string`);
+      }
+      if (p!.tools !== undefined && !Array.isArray(p!.tools)) fail('tools must be a list');
+      break;
+    }
   }
 }
 

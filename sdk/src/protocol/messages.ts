@@ -1,4 +1,13 @@
-import type { LlmRequest, LlmResponse, LlmStreamEvent } from './llm.js';
+import type {
+  LlmMessage,
+  LlmRequest,
+  LlmResponse,
+  LlmResponseFormat,
+  LlmStreamEvent,
+  LlmToolChoice,
+  LlmToolDefinition,
+  LlmUsage,
+} from './llm.js';
 
 /**
  * The one protocol between the platform and an extension process (Node IPC, JSON).
@@ -133,8 +142,11 @@ export type ToolContent =
 
 /** Methods the platform calls on an extension: method name → params and result. */
 export interface ExtensionMethods {
-  /** Runs the extension's `activate`; tools are callable afterwards. */
-  activate: { params: Record<string, never>; result: { tools: string[] } };
+  /**
+   * Runs the extension's `activate`; tools and LLM providers are callable afterwards. The result
+   * names the tools and provider ids `activate` returned handlers for.
+   */
+  activate: { params: Record<string, never>; result: { tools: string[]; llmProviders: string[] } };
   /** Runs the extension's `deactivate` (if any); the process exits soon after. */
   deactivate: { params: Record<string, never>; result: Record<string, never> };
   'mcp.callTool': { params: { name: string; arguments: Record<string, unknown> }; result: CallToolResult };
@@ -171,6 +183,47 @@ export interface HostMethods {
     params: { level: 'info' | 'success' | 'warning' | 'error'; title: string; body?: string; link?: string };
     result: Record<string, never>;
   };
+  /**
+   * One model call through the platform's LLM orchestration (provider and model selection,
+   * budget, retries, fallback, skills, metering), made as the actor of the current call and
+   * recorded as made by this extension.
+   */
+  'llm.generate': { params: LlmGenerateRequest; result: LlmGenerateResult };
+}
+
+/**
+ * What an extension asks the platform's LLM orchestration for (`host.llm.generate`). The
+ * platform picks provider and model when the request names none (the instance default), bills
+ * the call's actor, and offers the model only `tools`: calls to them come back in `toolCalls`,
+ * unexecuted.
+ */
+export interface LlmGenerateRequest {
+  messages: LlmMessage[];
+  system?: string;
+  provider?: string;
+  model?: string;
+  tools?: LlmToolDefinition[];
+  toolChoice?: LlmToolChoice;
+  /** Structured output: the answer is validated against `schema` and returned in `structured`. */
+  responseFormat?: LlmResponseFormat;
+  temperature?: number;
+  maxOutputTokens?: number;
+  /** Total time the call may take (retries included); the current call's deadline bounds it too. */
+  timeoutMs?: number;
+}
+
+/** The model's answer (`usage` of the last vendor request) and what the whole call cost. */
+export interface LlmGenerateResult extends LlmResponse {
+  /** The provider that answered (the fallback's, when it was used). */
+  provider: string;
+  /** Tokens of every vendor request of the call, retries included. */
+  totalUsage: LlmUsage;
+  costUsd: number;
+  /** The parsed JSON answer, with `responseFormat`. */
+  structured?: unknown;
+  /** Skills the platform injected into the instructions. */
+  skills: string[];
+  traceId: string;
 }
 
 export type ExtensionMethod = keyof ExtensionMethods;

@@ -15,6 +15,8 @@ export type {
   ToolHandler,
 } from '../defineExtension.js';
 export { LlmProviderError, RETRYABLE_LLM_ERRORS, retryAfterMs } from '../protocol/llm.js';
+export { API_KEY_TTL_MS, isAuthenticationFailure, providerApiKey } from '../providerApiKey.js';
+export type { ProviderApiKey } from '../providerApiKey.js';
 export type * from '../protocol/llm.js';
 export { RpcError } from '../protocol/messages.js';
 export type { CallMeta, CallToolResult, RpcErrorCode, ToolContent } from '../protocol/messages.js';

@@ -3,8 +3,16 @@ import { subscribe } from 'node:diagnostics_channel';
 import { registerHooks } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Activation, ExtensionDefinition, HostApi, ToolHandler } from '../defineExtension.js';
+import type {
+  Activation,
+  CallContext,
+  ExtensionDefinition,
+  HostApi,
+  LlmProviderHandler,
+  ToolHandler,
+} from '../defineExtension.js';
 import { isGranted, requiredPermission } from '../protocol/grants.js';
+import type { LlmResponse, LlmStreamEvent } from '../protocol/llm.js';
 import {
   RpcError,
   type CallMeta,
@@ -29,10 +37,11 @@ import { installEgressDispatcher } from './egressDispatcher.js';
  * 1. waits for the `init` message on the IPC channel (the only input; nothing comes from argv/env);
  * 2. routes `fetch` through the host's egress proxy socket and makes `@cinatra/sdk` resolve to the
  *    extension-facing module, then imports the extension's entry and sends `ready`;
- * 3. answers `ExtensionMethods` (`activate`, `deactivate`, `mcp.callTool`), each with the caller's
- *    deadline and cancellation wired into the handler's `signal`, and `ping` with `pong` + RSS;
+ * 3. answers `ExtensionMethods` (`activate`, `deactivate`, `mcp.callTool`, `llm.generate`,
+ *    `llm.stream`), each with the caller's deadline and cancellation wired into the handler's
+ *    `signal`, and `ping` with `pong` + RSS;
  * 4. gives the extension a host API built from its granted permissions; host calls made inside a
- *    tool call carry that call's actor, trace id and remaining deadline.
+ *    tool or provider call carry that call's actor, trace id and remaining deadline.
  */
 
 /** Deadline of host calls made outside any tool call (e.g. during `activate`). */
@@ -137,6 +146,7 @@ class ExtensionRuntime {
   >();
   private nextId = 1;
   private tools: Record<string, ToolHandler> | null = null;
+  private llmProviders: Record<string, LlmProviderHandler> | null = null;
   private readonly ownMeta: CallMeta;
 
   constructor(
@@ -250,16 +260,28 @@ class ExtensionRuntime {
         if (!this.tools) throw new RpcError('extension_unavailable', 'the extension is not activated');
         const tool = Object.hasOwn(this.tools, params.name) ? this.tools[params.name] : undefined;
         if (!tool) throw new RpcError('not_found', `the extension has no tool "${params.name}"`);
-        return tool(params.arguments ?? {}, {
-          signal,
-          actor: request.meta.actor,
-          traceId: request.meta.traceId,
-        });
+        return tool(params.arguments ?? {}, callContext(request, signal));
+      }
+      case 'llm.generate': {
+        const params = request.params as ExtensionMethods['llm.generate']['params'];
+        return this.llmProvider(params.provider).generate(params.request, callContext(request, signal));
+      }
+      case 'llm.stream': {
+        const params = request.params as ExtensionMethods['llm.stream']['params'];
+        const events = this.llmProvider(params.provider).stream(params.request, callContext(request, signal));
+        return streamLlm(request.id, params.provider, events, signal);
       }
       default:
         throw new RpcError('not_found', `unknown method ${String(request.method)}`);
     }
   };
+
+  private llmProvider(id: string): LlmProviderHandler {
+    if (!this.llmProviders) throw new RpcError('extension_unavailable', 'the extension is not activated');
+    const provider = Object.hasOwn(this.llmProviders, id) ? this.llmProviders[id] : undefined;
+    if (!provider) throw new RpcError('not_found', `the extension has no LLM provider "${id}"`);
+    return provider;
+  }
 
   private async activate(): Promise<ExtensionMethods['activate']['result']> {
     const activation: Activation =
@@ -270,12 +292,14 @@ class ExtensionRuntime {
         permissions: this.init.permissions,
       })) ?? {};
     this.tools = { ...activation.tools };
-    return { tools: Object.keys(this.tools) };
+    this.llmProviders = { ...activation.llmProviders };
+    return { tools: Object.keys(this.tools), llmProviders: Object.keys(this.llmProviders) };
   }
 
   private async deactivate(): Promise<ExtensionMethods['deactivate']['result']> {
     await this.definition.deactivate?.();
     this.tools = null;
+    this.llmProviders = null;
     return {};
   }
 
@@ -346,6 +370,9 @@ class ExtensionRuntime {
           await this.callHost('notifications.send', notification);
         },
       }),
+      llm: Object.freeze({
+        generate: (request: HostMethods['llm.generate']['params']) => this.callHost('llm.generate', request),
+      }),
       log: Object.freeze({ debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }),
       storage: Object.freeze({ dir: this.init.dataDir }),
       settings: Object.freeze({ ...this.init.settings }),
@@ -353,9 +380,100 @@ class ExtensionRuntime {
   }
 }
 
+function callContext(request: RpcRequest, signal: AbortSignal): CallContext {
+  return { signal, actor: request.meta.actor, traceId: request.meta.traceId };
+}
+
+/**
+ * Serves `llm.stream`: sends each event of the provider's stream but the `finish` as a chunk of
+ * request `id`, and answers with the finish event's response. When the call's signal aborts
+ * (cancel, deadline) the iteration stops at once and the provider's iterator is told to end
+ * (`return()`), as `for await` would on `break`; a stream that ends without `finish` is the
+ * provider's bug and fails the call naming it.
+ */
+async function streamLlm(
+  id: number,
+  provider: string,
+  events: AsyncIterable<LlmStreamEvent>,
+  signal: AbortSignal,
+): Promise<LlmResponse> {
+  const iterator = events[Symbol.asyncIterator]();
+  let exhausted = false;
+  try {
+    for (;;) {
+      const step = await untilAborted(iterator.next(), signal);
+      if (step.done) {
+        exhausted = true;
+        throw new RpcError(
+          'extension_error',
+          `LLM provider "${provider}" ended its stream without a finish event`,
+        );
+      }
+      if (step.value.type === 'finish') return step.value.response;
+      send({ kind: 'chunk', id, data: step.value });
+    }
+  } finally {
+    if (!exhausted) closeIterator(iterator);
+  }
+}
+
+/**
+ * Tells a provider's iterator that nobody reads it any more, so a generator runs its `finally`.
+ * Not awaited, and its failure ignored: a provider's cleanup must not hold back the answer (or
+ * the cancellation), nor replace it.
+ */
+function closeIterator(iterator: AsyncIterator<unknown>): void {
+  try {
+    iterator.return?.()?.catch(() => undefined);
+  } catch {
+    // A hand-written iterator whose return() throws: its own business.
+  }
+}
+
+/** `step`, or the signal's reason as soon as it aborts (an iterator may not watch the signal itself). */
+function untilAborted<T>(step: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    step.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    step.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 function toShape(error: unknown): RpcErrorShape {
   if (error instanceof RpcError) return error.toShape();
+  if (isRpcErrorLike(error)) {
+    return error.data === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, data: error.data };
+  }
   return { code: 'extension_error', message: describe(error) };
+}
+
+/**
+ * An `RpcError` (an `LlmProviderError` among them) from a copy of the SDK bundled into the
+ * extension rather than the one the runtime provides: another class, the same contract. Its code
+ * and data cross as they are, so a bundled provider's `rate_limited` still reaches the
+ * orchestrator as `provider_error` with its `retryAfterMs`.
+ */
+function isRpcErrorLike(error: unknown): error is Error & Pick<RpcError, 'code' | 'data'> {
+  return (
+    error instanceof Error &&
+    error.name === 'RpcError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
 }
 
 function describe(error: unknown): string {

@@ -12,6 +12,7 @@ import { checkToolArguments } from '../manifest/toolArguments.js';
 import { engineSatisfied, parsePermission, validateManifest } from '../manifest/validateManifest.js';
 import { isGranted, requiredPermission } from '../protocol/grants.js';
 import { checkHostParams, notificationRecipient } from '../protocol/hostParams.js';
+import type { LlmRequest, LlmResponse, LlmStreamEvent } from '../protocol/llm.js';
 import {
   RpcError,
   type CallMeta,
@@ -27,6 +28,7 @@ import {
 } from '../process/ExtensionProcess.js';
 import type { EgressTarget } from '../process/EgressProxy.js';
 import { effectiveSettings, networkHosts, type SettingValue } from '../process/launchInputs.js';
+import { streamedCall } from '../process/streamedCall.js';
 
 /** The user tool calls are made for unless a test says otherwise. */
 export const TEST_ACTOR: NonNullable<CallMeta['actor']> = {
@@ -62,6 +64,7 @@ export interface StartExtensionOptions {
   resources?: Partial<Resources>;
 }
 
+/** Options of one call to the extension: a tool call or an LLM provider call. */
 export interface ToolCallOptions {
   /** Who the call is for; `null` for none. Default `TEST_ACTOR`. */
   actor?: CallMeta['actor'];
@@ -91,6 +94,8 @@ export interface TestExtension {
   readonly manifest: ExtensionManifest;
   /** Tools `activate` returned handlers for. */
   readonly tools: readonly string[];
+  /** LLM provider ids `activate` returned handlers for. */
+  readonly llmProviders: readonly string[];
   readonly pid: number;
   /** The hosts its egress proxy lets through. */
   readonly networkHosts: readonly string[];
@@ -98,6 +103,17 @@ export interface TestExtension {
   readonly dataDir: string | null;
   /** Calls a tool as the platform would (the tool must be declared in the manifest). */
   callTool(name: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<CallToolResult>;
+  /**
+   * Calls one of its LLM providers as the platform's orchestrator would (the provider must be
+   * declared under `contributes.llmProviders`): `generate` answers the whole response; `stream`
+   * yields the deltas and tool calls the extension sent, then one `finish` event with the
+   * response. A failed vendor call rejects (or makes the iterator throw) with the provider's
+   * error: `LlmProviderError.from(error)` gives its kind and `retryAfterMs`.
+   */
+  readonly llm: {
+    generate(provider: string, request: LlmRequest, options?: ToolCallOptions): Promise<LlmResponse>;
+    stream(provider: string, request: LlmRequest, options?: ToolCallOptions): AsyncIterable<LlmStreamEvent>;
+  };
   /** Everything the process logged: `host.log.*` lines, stdout and stderr. */
   readonly logs: CapturedLog[];
   /** Every host call it made, allowed or refused. */
@@ -199,6 +215,11 @@ export async function startExtension(
         notifications.push({ ...(params as HostMethods['notifications.send']['params']), recipient });
         return {};
       }
+      case 'llm.generate':
+        throw new RpcError(
+          'extension_unavailable',
+          'The test harness has no models: answer llm.generate with hostApi: { "llm.generate": … }.',
+        );
     }
   };
 
@@ -251,20 +272,35 @@ export async function startExtension(
   });
 
   let tools: string[];
+  let llmProviders: string[];
   try {
-    ({ tools } = await child.call('activate', {}, { meta: ownMeta(null) }));
+    ({ tools, llmProviders } = await child.call('activate', {}, { meta: ownMeta(null) }));
   } catch (error) {
     await child.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     throw new Error(`${manifest.name} failed to activate: ${(error as Error).message}`, { cause: error });
   }
   const declared = new Map((manifest.cinatra.contributes.mcpTools ?? []).map((tool) => [tool.name, tool]));
+  const declaredProviders = new Set((manifest.cinatra.contributes.llmProviders ?? []).map((p) => p.id));
+  const providerCall = (provider: string, call: ToolCallOptions) => {
+    if (!declaredProviders.has(provider)) {
+      throw new RpcError(
+        'not_found',
+        `${manifest.name} declares no LLM provider "${provider}" in cinatra.contributes.llmProviders`,
+      );
+    }
+    return {
+      meta: ownMeta(call.actor === undefined ? TEST_ACTOR : call.actor),
+      deadlineMs: call.deadlineMs ?? resources.callTimeoutMs,
+    };
+  };
 
   return {
     name: manifest.name,
     version: manifest.version,
     manifest,
     tools,
+    llmProviders,
     pid: child.pid,
     networkHosts: hosts,
     dataDir,
@@ -293,6 +329,27 @@ export async function startExtension(
           signal: call.signal,
         },
       );
+    },
+    llm: {
+      async generate(provider, request, call = {}) {
+        return child.call(
+          'llm.generate',
+          { provider, request },
+          { ...providerCall(provider, call), signal: call.signal },
+        );
+      },
+      stream(provider, request, call = {}) {
+        return streamedCall(
+          (onChunk, signal) =>
+            child.call(
+              'llm.stream',
+              { provider, request },
+              { ...providerCall(provider, call), signal, onChunk },
+            ),
+          (response): LlmStreamEvent => ({ type: 'finish', response }),
+          call.signal,
+        );
+      },
     },
     async stop() {
       if (child.running) {

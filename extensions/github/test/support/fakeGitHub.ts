@@ -257,7 +257,7 @@ export async function buildExtension({ signed = false } = {}): Promise<void> {
       { cwd: repoRoot, stdio: 'pipe' },
     );
     if (signed) {
-      execFileSync(process.execPath, ['scripts/package-signed.js'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
+      execFileSync(process.execPath, ['../scripts/package-signed.js'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });

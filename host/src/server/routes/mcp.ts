@@ -22,7 +22,9 @@ const JsonRpcMessage = Type.Object(
  * MCP over Streamable HTTP at `/mcp` (see `McpGateway`). Authentication is the platform's
  * (Bearer API token, or the session cookie with its CSRF token): an anonymous request is a
  * 401 problem before MCP sees it. A session id belongs to the principal that initialized it;
- * any other caller gets 404, as for an unknown session (the MCP client then re-initializes).
+ * any other caller gets 404, as for an unknown or expired session (the MCP client then
+ * re-initializes). An initialize when all of the principal's sessions are in use is a 409
+ * `conflict` problem (see `McpSessionTable`).
  *
  * The transport writes the response itself (`reply.hijack()`), so these routes are hidden from
  * the OpenAPI document: they speak JSON-RPC and SSE, not the problem+json REST conventions the
@@ -42,7 +44,7 @@ export function mcpRoutes(app: CinatraServer, kernel: Kernel): void {
       if (!session) {
         throw new KernelError(
           'not_found',
-          `No MCP session ${sessionId} is open for you; send initialize to start a new one.`,
+          `No MCP session ${sessionId} is open for you (it ended or expired); send initialize to start a new one.`,
         );
       }
     } else if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
@@ -53,6 +55,9 @@ export function mcpRoutes(app: CinatraServer, kernel: Kernel): void {
           errors: [{ path: `/headers/${MCP_SESSION_HEADER}`, message: 'is required after initialize' }],
         },
       );
+    } else {
+      // Before the hijack: a principal whose sessions are all in use gets a 409 problem.
+      session = await gateway.open(currentActor());
     }
     reply.hijack();
     try {

@@ -32,7 +32,8 @@ export function tokenRoutes(app: CinatraServer, kernel: Kernel): void {
               minItems: 1,
               maxItems: 50,
               uniqueItems: true,
-              description: '"*", "<resource_type>:*" or "<resource_type>:<read|write|admin|owner>"',
+              description:
+                '"*", "<resource_type>:*", "<resource_type>:<read|write|admin|owner>", or one action: "<resource_type>:<action>[:<resource id>[/<part>]]" (e.g. "extension:call_tool:@acme/crm/create_issue")',
             }),
             expiresAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
             userId: Type.Optional(Uuid),

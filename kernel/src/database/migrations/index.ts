@@ -5,6 +5,7 @@ import { queueMigration } from './0003_queue.js';
 import { streamsMigration } from './0004_streams.js';
 import { notificationsMigration } from './0005_notifications.js';
 import { secretsMigration } from './0006_secrets.js';
+import { llmMigration } from './0007_llm.js';
 
 export const kernelMigrations: MigrationSet = {
   owner: 'kernel',
@@ -15,5 +16,6 @@ export const kernelMigrations: MigrationSet = {
     streamsMigration,
     notificationsMigration,
     secretsMigration,
+    llmMigration,
   ],
 };

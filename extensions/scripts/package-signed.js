@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Packs and signs this first-party extension with the built SDK CLI (`cinatra-ext`), as the last
-// step of `npm run build`:
+// Packs and signs a first-party extension with the built SDK CLI (`cinatra-ext`), as the last
+// step of its `npm run build`. Run it from the extension's directory (npm does: scripts run in
+// the workspace), which is the package it packs:
 //
 //   dist-package/<name>-<version>.tgz      the package (cinatra-ext pack)
 //   dist-package/bundle.sigstore.json      its Sigstore bundle (cinatra-ext sign)
@@ -15,8 +16,14 @@ import { createPublicKey } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const repoRoot = resolve(packageDir, '..', '..');
+const packageDir = process.cwd();
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+if (!existsSync(join(packageDir, 'package.json'))) {
+  process.stderr.write(
+    `package-signed: run it from an extension's directory (${packageDir} has no package.json).\n`,
+  );
+  process.exit(1);
+}
 const outDir = join(packageDir, 'dist-package');
 const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
 // The SDK's "default" export is dist/index.js; the CLI is next to it.

@@ -1,0 +1,470 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LlmProviderError,
+  RpcError,
+  startExtension,
+  startOpenAiServer,
+  type LlmRequest,
+  type LlmStreamEvent,
+  type OpenAiReply,
+  type TestExtension,
+  type VendorServer,
+} from '@cinatra/sdk/testing';
+import { buildExtension } from '../../scripts/build-extension.js';
+
+/**
+ * The `openai` provider in a real, isolated extension process (the SDK's harness), its bundled
+ * OpenAI SDK talking Chat Completions to a local server that speaks OpenAI's wire format. The
+ * process can reach that server only: `baseUrl` points at it, `network:${settings.baseUrl}`
+ * grants its host:port.
+ */
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const API_KEY = 'sk-proj-test-4f2a9c';
+let openai: VendorServer<OpenAiReply>;
+let ext: TestExtension;
+const started: TestExtension[] = [];
+
+async function start(options: Parameters<typeof startExtension>[1] = {}): Promise<TestExtension> {
+  const extension = await startExtension(PACKAGE_DIR, {
+    settings: { baseUrl: openai.baseUrl },
+    secrets: { 'openai-api-key': API_KEY },
+    ...options,
+  });
+  started.push(extension);
+  return extension;
+}
+
+const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
+  model: 'gpt-5.4',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
+
+async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
+  const all: LlmStreamEvent[] = [];
+  for await (const event of events) all.push(event);
+  return all;
+}
+
+async function providerError(call: Promise<unknown>): Promise<LlmProviderError> {
+  const error = await call.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  const providerError = LlmProviderError.from(error);
+  if (!providerError) throw new Error(`expected an LlmProviderError, got ${String(error)}`);
+  return providerError;
+}
+
+const lastBody = () => openai.requests.at(-1)!.body as Record<string, unknown>;
+
+beforeAll(async () => {
+  await buildExtension(PACKAGE_DIR);
+  openai = await startOpenAiServer({ apiKey: API_KEY });
+  ext = await start();
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((e) => e.stop()));
+  await openai?.close();
+});
+
+afterEach(() => {
+  expect(openai.clearReplies(), 'scripted replies left unused').toBe(0);
+});
+
+describe('generate', () => {
+  it('sends the request the Chat Completions way and normalizes the answer and its usage', async () => {
+    openai.reply({
+      text: 'Paris.',
+      model: 'gpt-5.4-2026-03-05',
+      usage: {
+        prompt_tokens: 1200,
+        completion_tokens: 300,
+        prompt_tokens_details: { cached_tokens: 1024 },
+        completion_tokens_details: { reasoning_tokens: 256 },
+      },
+    });
+    const response = await ext.llm.generate(
+      'openai',
+      ask('What is the capital of France?', {
+        system: 'Answer in one word.',
+        temperature: 0.2,
+        maxOutputTokens: 50,
+        stop: ['\n\n'],
+      }),
+    );
+
+    expect(response).toEqual({
+      model: 'gpt-5.4-2026-03-05',
+      text: 'Paris.',
+      toolCalls: [],
+      finishReason: 'stop',
+      usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 1024, reasoningTokens: 256 },
+      responseId: expect.stringMatching(/^chatcmpl-/),
+    });
+    const request = openai.requests.at(-1)!;
+    expect(request.path).toBe('/v1/chat/completions');
+    expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    // One attempt only: the platform's orchestrator retries, not the SDK.
+    expect(request.headers['x-stainless-retry-count']).toBe('0');
+    expect(request.body).toEqual({
+      model: 'gpt-5.4',
+      messages: [
+        { role: 'system', content: 'Answer in one word.' },
+        { role: 'user', content: 'What is the capital of France?' },
+      ],
+      temperature: 0.2,
+      max_completion_tokens: 50,
+      stop: ['\n\n'],
+      stream: false,
+    });
+  });
+
+  it('asks for JSON with response_format json_schema, strict when the schema allows it', async () => {
+    const strict = {
+      type: 'object',
+      properties: { city: { type: 'string' }, population: { type: 'integer' } },
+      required: ['city', 'population'],
+      additionalProperties: false,
+    };
+    openai.reply({ text: '{"city":"Paris","population":2102650}' }, { text: '{"city":"Lyon"}' });
+    const response = await ext.llm.generate(
+      'openai',
+      ask('Largest city of France?', {
+        responseFormat: { type: 'json_schema', name: 'city', schema: strict },
+      }),
+    );
+    expect(JSON.parse(response.text)).toEqual({ city: 'Paris', population: 2102650 });
+    expect(lastBody().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'city', schema: strict, strict: true },
+    });
+
+    // An optional property is outside strict mode's rules: the schema is still sent, not enforced.
+    const loose = { type: 'object', properties: { city: { type: 'string' }, note: { type: 'string' } } };
+    await ext.llm.generate(
+      'openai',
+      ask('Another city?', { responseFormat: { type: 'json_schema', name: 'city', schema: loose } }),
+    );
+    expect(lastBody().response_format).toMatchObject({ json_schema: { schema: loose, strict: false } });
+  });
+});
+
+describe('tool calls', () => {
+  const weatherTool = {
+    name: 'get_weather',
+    description: 'Current weather of a city',
+    inputSchema: {
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+      required: ['city'],
+    },
+  };
+
+  it('round trip: the model asks for a tool, the tool result goes back as a tool message, then the answer', async () => {
+    openai.reply(
+      { toolCalls: [{ id: 'call_Wx81', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }] },
+      { text: 'It is 4 °C in Oslo.' },
+    );
+    const request = ask('Weather in Oslo?', { tools: [weatherTool], toolChoice: 'auto' });
+    const first = await ext.llm.generate('openai', request);
+    expect(first).toMatchObject({
+      text: '',
+      finishReason: 'tool_calls',
+      toolCalls: [{ id: 'call_Wx81', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }],
+    });
+    expect(lastBody()).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: weatherTool.description,
+            parameters: weatherTool.inputSchema,
+          },
+        },
+      ],
+      tool_choice: 'auto',
+    });
+
+    const second = await ext.llm.generate('openai', {
+      ...request,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: '', toolCalls: first.toolCalls },
+        { role: 'tool', toolCallId: 'call_Wx81', name: 'get_weather', content: '{"temperature":4}' },
+      ],
+    });
+    expect(second).toMatchObject({ text: 'It is 4 °C in Oslo.', finishReason: 'stop', toolCalls: [] });
+    expect((lastBody().messages as unknown[]).slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_Wx81',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Oslo","unit":"c"}' },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_Wx81', content: '{"temperature":4}' },
+    ]);
+  });
+
+  it('forces a named tool with tool_choice, and reports tool_calls although OpenAI says stop', async () => {
+    openai.reply({
+      toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }],
+      finishReason: 'stop',
+    });
+    const response = await ext.llm.generate(
+      'openai',
+      ask('Rome?', { tools: [weatherTool], toolChoice: { name: 'get_weather' } }),
+    );
+    expect(lastBody().tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    expect(response.finishReason).toBe('tool_calls');
+    expect(response.toolCalls).toEqual([
+      { id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: { city: 'Rome' } },
+    ]);
+  });
+});
+
+describe('stream', () => {
+  it('yields text deltas, then one finish with the whole answer and the usage chunk', async () => {
+    openai.reply({
+      text: ['The ', 'answer ', 'is ', '42.'],
+      usage: {
+        prompt_tokens: 80,
+        completion_tokens: 12,
+        prompt_tokens_details: { cached_tokens: 64 },
+        completion_tokens_details: { reasoning_tokens: 5 },
+      },
+    });
+    const events = await collect(ext.llm.stream('openai', ask('The answer?')));
+    expect(events).toEqual([
+      { type: 'text-delta', text: 'The ' },
+      { type: 'text-delta', text: 'answer ' },
+      { type: 'text-delta', text: 'is ' },
+      { type: 'text-delta', text: '42.' },
+      {
+        type: 'finish',
+        response: {
+          model: 'gpt-5.4',
+          text: 'The answer is 42.',
+          toolCalls: [],
+          finishReason: 'stop',
+          usage: { inputTokens: 80, outputTokens: 12, cachedInputTokens: 64, reasoningTokens: 5 },
+          responseId: expect.stringMatching(/^chatcmpl-/),
+        },
+      },
+    ]);
+    expect(lastBody()).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('assembles tool-call argument fragments and yields each call once, complete', async () => {
+    openai.reply({
+      text: 'Checking both.',
+      toolCalls: [
+        { id: 'call_a', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } },
+        { id: 'call_b', name: 'get_weather', arguments: { city: 'Bergen, Vestland county', unit: 'c' } },
+      ],
+    });
+    const events = await collect(ext.llm.stream('openai', ask('Oslo and Bergen?')));
+    expect(events.filter((event) => event.type === 'tool-call')).toEqual([
+      {
+        type: 'tool-call',
+        toolCall: { id: 'call_a', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } },
+      },
+      {
+        type: 'tool-call',
+        toolCall: {
+          id: 'call_b',
+          name: 'get_weather',
+          arguments: { city: 'Bergen, Vestland county', unit: 'c' },
+        },
+      },
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'finish',
+      response: {
+        text: 'Checking both.',
+        finishReason: 'tool_calls',
+        toolCalls: [{ id: 'call_a' }, { id: 'call_b' }],
+      },
+    });
+  });
+});
+
+describe('failures', () => {
+  it('429 with retry-after → rate_limited with retryAfterMs', async () => {
+    openai.reply({
+      error: {
+        status: 429,
+        headers: { 'retry-after': '7' },
+        message: 'Rate limit reached for gpt-5.4 on requests per min (RPM): Limit 500, Used 500.',
+      },
+    });
+    const error = await providerError(ext.llm.generate('openai', ask('Hi')));
+    expect(error.data).toEqual({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterMs: 7000,
+      vendorCode: 'rate_limit_exceeded',
+    });
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('Rate limit reached');
+  });
+
+  it('honours retry-after-ms, which OpenAI sends for short waits', async () => {
+    openai.reply({ error: { status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '1' } } });
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data.retryAfterMs).toBe(350);
+  });
+
+  it('500 → server_error, 503 → server_error', async () => {
+    openai.reply(
+      { error: { status: 500, message: 'The server had an error while processing your request.' } },
+      { error: { status: 503, message: 'The engine is currently overloaded, please try again later.' } },
+    );
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+      kind: 'server_error',
+      status: 500,
+    });
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+      kind: 'server_error',
+      status: 503,
+    });
+  });
+
+  it('401 → authentication, 400 → invalid_request, 404 → not_found; none retryable', async () => {
+    const wrongKey = await start({ secrets: { 'openai-api-key': 'sk-wrong' } });
+    const auth = await providerError(wrongKey.llm.generate('openai', ask('Hi')));
+    expect(auth.data).toMatchObject({ kind: 'authentication', status: 401, vendorCode: 'invalid_api_key' });
+    expect(auth.retryable).toBe(false);
+
+    openai.reply(
+      {
+        error: {
+          status: 400,
+          code: 'context_length_exceeded',
+          message: "This model's maximum context length is 400000 tokens.",
+        },
+      },
+      {
+        error: { status: 404, message: 'The model `gpt-9` does not exist or you do not have access to it.' },
+      },
+    );
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+      kind: 'invalid_request',
+      status: 400,
+      vendorCode: 'context_length_exceeded',
+    });
+    expect(
+      (await providerError(ext.llm.generate('openai', ask('Hi', { model: 'gpt-9' })))).data,
+    ).toMatchObject({
+      kind: 'not_found',
+      status: 404,
+      vendorCode: 'model_not_found',
+    });
+  });
+
+  it('a request OpenAI would refuse reaches the vendor as such: a tool message answering no call → invalid_request', async () => {
+    const error = await providerError(
+      ext.llm.generate('openai', {
+        model: 'gpt-5.4',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'tool', toolCallId: 'call_nowhere', name: 'get_weather', content: '{}' },
+        ],
+      }),
+    );
+    expect(error.data).toMatchObject({ kind: 'invalid_request', status: 400 });
+    expect(error.message).toContain("must be a response to a preceeding message with 'tool_calls'");
+  });
+
+  it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
+    openai.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 3 });
+    const events: LlmStreamEvent[] = [];
+    const failed = providerError(
+      (async () => {
+        for await (const event of ext.llm.stream('openai', ask('A story'))) events.push(event);
+      })(),
+    );
+    const error = await failed;
+    expect(error.kind).toBe('connection');
+    expect(events).toEqual([
+      { type: 'text-delta', text: 'Once ' },
+      { type: 'text-delta', text: 'upon ' },
+    ]);
+  });
+
+  it('a connection dropped before the answer, or mid-body → connection', async () => {
+    openai.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+  });
+
+  it('an error event inside the stream → server_error', async () => {
+    openai.reply({
+      text: ['Partial ', 'answer'],
+      streamError: {
+        afterEvents: 2,
+        type: 'server_error',
+        message: 'The server had an error processing your request.',
+      },
+    });
+    const error = await providerError(collect(ext.llm.stream('openai', ask('Hi'))));
+    expect(error.data).toMatchObject({ kind: 'server_error', vendorCode: 'server_error' });
+  });
+
+  it('the deadline aborts the vendor call: the caller gets deadline_exceeded, not a provider error', async () => {
+    openai.reply({ text: 'Too late', delayMs: 5_000 });
+    const started = Date.now();
+    const error = await ext.llm.generate('openai', ask('Hi'), { deadlineMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect((error as RpcError).code).toBe('deadline_exceeded');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('egress to a host that was not granted is refused by the platform → connection', async () => {
+    const offline = await start({ permissions: ['secrets.read:openai-api-key'] });
+    const before = openai.requests.length;
+    const error = await providerError(offline.llm.generate('openai', ask('Hi')));
+    expect(error.kind).toBe('connection');
+    expect(error.message).toContain('refused by the platform');
+    expect(offline.egressDenied).toEqual([
+      expect.objectContaining({ host: '127.0.0.1', port: Number(openai.host.split(':')[1]) }),
+    ]);
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it('a key OpenAI refuses is read again on the next call, so a rotated secret applies at once', async () => {
+    const secrets: Record<string, string> = { 'openai-api-key': 'sk-proj-revoked-0000' };
+    const rotating = await start({ secrets });
+    const refused = await providerError(rotating.llm.generate('openai', ask('Hi')));
+    expect(refused.data).toMatchObject({ kind: 'authentication', status: 401 });
+    secrets['openai-api-key'] = API_KEY;
+    openai.reply({ text: 'Hello again' }, { text: 'And again' });
+    expect((await rotating.llm.generate('openai', ask('Hi'))).text).toBe('Hello again');
+    expect((await rotating.llm.generate('openai', ask('Hi'))).text).toBe('And again');
+    expect(openai.requests.slice(-3).map((r) => r.headers.authorization)).toEqual([
+      'Bearer sk-proj-revoked-0000',
+      `Bearer ${API_KEY}`,
+      `Bearer ${API_KEY}`,
+    ]);
+  });
+
+  it('no API key secret → authentication, naming the secret', async () => {
+    const keyless = await start({ secrets: {} });
+    const error = await providerError(keyless.llm.generate('openai', ask('Hi')));
+    expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
+    expect(error.message).toContain('openai-api-key');
+  });
+});
+
+it('ran inside the sandbox: the bundled vendor SDK touched nothing outside its package', () => {
+  for (const extension of started) expect(extension.permissionDenied).toEqual([]);
+  expect(ext.egressDenied).toEqual([]);
+});

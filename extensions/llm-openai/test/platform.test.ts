@@ -1,0 +1,127 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runAsActor, type ActorContext } from '@cinatra/kernel';
+import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
+import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
+import {
+  startOpenAiServer,
+  type LlmStreamEvent,
+  type OpenAiReply,
+  type VendorServer,
+} from '@cinatra/sdk/testing';
+import { auditEvents, setUpAdmin, type SessionClient } from '../../../host/test/support/apiClient.js';
+import { buildExtension } from '../../scripts/build-extension.js';
+
+/**
+ * The package the build signed, through the real platform: trusted as a first-party key,
+ * installed (verified: the OpenAI SDK bundled into dist/index.js is one of the signed files),
+ * configured, granted, enabled, and its provider called as the kernel's LLM orchestration does.
+ */
+
+const NAME = '@cinatra/ext-llm-openai';
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const API_KEY = 'sk-proj-platform-test';
+const db = await createTestDatabase();
+const platform = await createPlatform(testConfig({ databaseUrl: db.url }));
+const manager = platform.kernel.resolve(EXTENSION_MANAGER);
+let admin: SessionClient;
+let openai: VendorServer<OpenAiReply>;
+
+beforeAll(async () => {
+  await buildExtension(PACKAGE_DIR, { signed: true });
+  openai = await startOpenAiServer({ apiKey: API_KEY });
+  admin = await setUpAdmin(platform);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await db?.drop();
+  await openai?.close();
+});
+
+test('the signed package installs as first-party and its openai provider answers once granted', async () => {
+  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
+    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
+    : resolve(PACKAGE_DIR, '../../.cinatra-keys/cinatra-signing.key.pem');
+  const publicKeyPem = createPublicKey(readFileSync(keyFile))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  const trusted = await admin.post('/api/trust/keys', {
+    publicKeyPem,
+    publisher: 'cinatra',
+    tier: 'first-party',
+  });
+  expect(trusted.statusCode, trusted.body).toBe(201);
+
+  const tarball = readFileSync(join(PACKAGE_DIR, 'dist-package/cinatra-ext-llm-openai-0.1.0.tgz'));
+  const bundle = JSON.parse(
+    readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
+  ) as unknown;
+  const actor: ActorContext = {
+    principalId: admin.user.id,
+    principalType: 'user',
+    displayName: 'Admin',
+    platformRole: 'platform_admin',
+    organizations: [],
+    teams: [],
+    tokenScopes: null,
+    authSource: 'session',
+    credentialId: null,
+  };
+  const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
+  expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
+
+  const secret = await admin.post('/api/secrets', {
+    name: 'openai-api-key',
+    owner: { tier: 'workspace' },
+    value: API_KEY,
+  });
+  expect(secret.statusCode, secret.body).toBe(201);
+  const id = installed.id;
+  expect(
+    (await admin.put(`/api/extensions/${id}/settings`, { values: { baseUrl: openai.baseUrl } })).statusCode,
+  ).toBe(200);
+  const grants = await admin.put(`/api/extensions/${id}/grants`, {
+    permissions: ['secrets.read:openai-api-key', 'network:${settings.baseUrl}'],
+  });
+  expect(grants.statusCode, grants.body).toBe(200);
+  expect((await admin.post(`/api/extensions/${id}/enable`)).statusCode).toBe(200);
+
+  openai.reply(
+    { text: 'Hello from the platform.', usage: { prompt_tokens: 12, completion_tokens: 5 } },
+    { text: ['Streamed ', 'through ', 'the ', 'platform.'] },
+  );
+  const request = { model: 'gpt-5.4', messages: [{ role: 'user' as const, content: 'Hi' }] };
+  const response = await runAsActor(actor, () =>
+    manager.callLlm(NAME, 'llm.generate', { provider: 'openai', request }),
+  );
+  expect(response).toMatchObject({
+    text: 'Hello from the platform.',
+    usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
+  });
+  expect(openai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+
+  const chunks: LlmStreamEvent[] = [];
+  const streamed = await runAsActor(actor, () =>
+    manager.callLlm(
+      NAME,
+      'llm.stream',
+      { provider: 'openai', request },
+      { onChunk: (chunk) => chunks.push(chunk) },
+    ),
+  );
+  expect(chunks.map((chunk) => (chunk.type === 'text-delta' ? chunk.text : chunk.type))).toEqual([
+    'Streamed ',
+    'through ',
+    'the ',
+    'platform.',
+  ]);
+  expect(streamed.text).toBe('Streamed through the platform.');
+
+  // The key was read by the extension, on behalf of the admin, and audited as such.
+  const [read] = await auditEvents(admin, { operation: 'extension.secrets.read', decision: 'allow' });
+  expect(read).toMatchObject({ actorId: NAME, metadata: { qualifier: 'openai-api-key' } });
+});

@@ -1,0 +1,85 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runAsActor, type ActorContext } from '@cinatra/kernel';
+import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
+import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
+import { LlmProviderError } from '@cinatra/sdk';
+import { setUpAdmin, type SessionClient } from '../../../host/test/support/apiClient.js';
+import { buildExtension } from '../../scripts/build-extension.js';
+
+/**
+ * The package the build signed, through the real platform: installed (verified, the demo script
+ * among the signed files), granted its storage, enabled, and its provider called as the kernel's
+ * LLM orchestration does, with no key and no network.
+ */
+
+const NAME = '@cinatra/ext-llm-scripted';
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const db = await createTestDatabase();
+const platform = await createPlatform(testConfig({ databaseUrl: db.url }));
+const manager = platform.kernel.resolve(EXTENSION_MANAGER);
+let admin: SessionClient;
+
+beforeAll(async () => {
+  await buildExtension(PACKAGE_DIR, { signed: true });
+  admin = await setUpAdmin(platform);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await db?.drop();
+});
+
+test('the signed package installs and answers from its bundled demo script, retries included', async () => {
+  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
+    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
+    : resolve(PACKAGE_DIR, '../../.cinatra-keys/cinatra-signing.key.pem');
+  const publicKeyPem = createPublicKey(readFileSync(keyFile))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  expect(
+    (await admin.post('/api/trust/keys', { publicKeyPem, publisher: 'cinatra', tier: 'first-party' }))
+      .statusCode,
+  ).toBe(201);
+
+  const actor: ActorContext = {
+    principalId: admin.user.id,
+    principalType: 'user',
+    displayName: 'Admin',
+    platformRole: 'platform_admin',
+    organizations: [],
+    teams: [],
+    tokenScopes: null,
+    authSource: 'session',
+    credentialId: null,
+  };
+  const tarball = readFileSync(join(PACKAGE_DIR, 'dist-package/cinatra-ext-llm-scripted-0.1.0.tgz'));
+  const bundle = JSON.parse(
+    readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
+  ) as unknown;
+  const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
+  expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
+  const grants = await admin.put(`/api/extensions/${installed.id}/grants`, { permissions: ['storage'] });
+  expect(grants.statusCode, grants.body).toBe(200);
+  expect((await admin.post(`/api/extensions/${installed.id}/enable`)).statusCode).toBe(200);
+
+  const call = (content: string) =>
+    runAsActor(actor, () =>
+      manager.callLlm(NAME, 'llm.generate', {
+        provider: 'scripted',
+        request: { model: 'scripted-1', messages: [{ role: 'user', content }] },
+      }),
+    );
+  expect((await call('hello')).text).toMatch(/^Hello! I am the scripted model/);
+  const failed = LlmProviderError.from(await call('a flaky call').catch((error: unknown) => error));
+  expect(failed?.data).toEqual({
+    kind: 'rate_limited',
+    status: 429,
+    retryAfterMs: 1000,
+    vendorCode: 'scripted',
+  });
+  expect((await call('a flaky call')).text).toBe('You said: a flaky call');
+});
