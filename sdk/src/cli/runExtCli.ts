@@ -8,6 +8,7 @@ import { packExtension } from '../signing/packExtension.js';
 import { signExtension } from '../signing/signExtension.js';
 import { readTarball } from '../signing/tarball.js';
 import { publishCommand } from './publishCommand.js';
+import { agentsCommand } from './agentsCommand.js';
 import { PackageVerificationError, verifyPackageTarball, type TrustedKey } from '../signing/verifyPackage.js';
 
 export const EXIT_OK = 0;
@@ -63,7 +64,9 @@ function buildProgram(io: ExtCliIo): Command {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const path = (p: string) => resolve(io.cwd, p);
   const program = new Command('cinatra-ext')
-    .description('Scaffold, pack, sign and verify Cinatra extension packages.')
+    .description(
+      'Scaffold, pack, sign and verify Cinatra extension packages; validate, review and compile agents.',
+    )
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -192,6 +195,12 @@ function buildProgram(io: ExtCliIo): Command {
     );
 
   publishCommand(program, { out, path, fail: (message) => fail(message), readInput });
+  agentsCommand(program, {
+    out,
+    fail: (message) => fail(message),
+    usage: (message) => fail(message, EXIT_USAGE),
+    cwd: io.cwd,
+  });
   return program;
 }
 
