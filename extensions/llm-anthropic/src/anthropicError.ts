@@ -1,4 +1,11 @@
-import { LlmProviderError, retryAfterMs, type LlmErrorKind } from '@cinatra/sdk';
+import {
+  failureDescription,
+  isNetworkFailure,
+  llmErrorKindOfStatus,
+  LlmProviderError,
+  retryAfterMs,
+  type LlmErrorKind,
+} from '@cinatra/sdk';
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -22,7 +29,9 @@ export function toProviderError(error: unknown, signal: AbortSignal): unknown {
     return new LlmProviderError('Anthropic did not answer in time', { kind: 'timeout' });
   }
   if (error instanceof APIConnectionError) {
-    return new LlmProviderError(`Could not reach Anthropic: ${causeOf(error)}`, { kind: 'connection' });
+    return new LlmProviderError(`Could not reach Anthropic: ${failureDescription(error)}`, {
+      kind: 'connection',
+    });
   }
   if (error instanceof APIError) {
     const type = typeof error.type === 'string' ? error.type : undefined;
@@ -35,7 +44,7 @@ export function toProviderError(error: unknown, signal: AbortSignal): unknown {
     });
   }
   if (isNetworkFailure(error)) {
-    return new LlmProviderError(`The connection to Anthropic failed: ${causeOf(error)}`, {
+    return new LlmProviderError(`The connection to Anthropic failed: ${failureDescription(error)}`, {
       kind: 'connection',
     });
   }
@@ -58,26 +67,5 @@ function kindOf(status: number | undefined, type: string | undefined): LlmErrorK
       return 'timeout';
   }
   if (status === undefined) return 'server_error';
-  if (status === 429) return 'rate_limited';
-  if (status === 401 || status === 403) return 'authentication';
-  if (status === 404) return 'not_found';
-  if (status === 408 || status === 504) return 'timeout';
-  if (status >= 500) return 'server_error'; // 529 overloaded among them
-  return 'invalid_request';
-}
-
-/** A failure of the connection itself (reset, cut mid-body), as fetch reports it. */
-function isNetworkFailure(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  return (
-    (error.name === 'TypeError' && /terminated|fetch failed|network/i.test(error.message)) ||
-    (typeof code === 'string' && /^(UND_ERR|ECONN|EPIPE|ENETUNREACH|ETIMEDOUT)/.test(code))
-  );
-}
-
-function causeOf(error: Error): string {
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const deeper = cause?.cause instanceof Error ? cause.cause : undefined;
-  return [error.message, cause?.message, deeper?.message].filter(Boolean).join(': ');
+  return llmErrorKindOfStatus(status); // 529 overloaded is a server error
 }

@@ -1,4 +1,11 @@
-import { LlmProviderError, retryAfterMs, type LlmErrorKind } from '@cinatra/sdk';
+import {
+  failureDescription,
+  isNetworkFailure,
+  llmErrorKindOfStatus,
+  LlmProviderError,
+  retryAfterMs,
+  type LlmErrorKind,
+} from '@cinatra/sdk';
 import { ApiError } from '@google/genai';
 
 /** Gemini's error body: `{ error: { code, message, status, details } }`. */
@@ -33,8 +40,8 @@ export function toProviderError(error: unknown, signal: AbortSignal, headers: He
     });
   }
   if (isNetworkFailure(error)) {
-    return new LlmProviderError(`The connection to Gemini failed: ${causeOf(error)}`, {
-      kind: /timeout/i.test(causeOf(error)) ? 'timeout' : 'connection',
+    return new LlmProviderError(`The connection to Gemini failed: ${failureDescription(error)}`, {
+      kind: /timeout/i.test(failureDescription(error)) ? 'timeout' : 'connection',
     });
   }
   return error;
@@ -43,12 +50,10 @@ export function toProviderError(error: unknown, signal: AbortSignal, headers: He
 function kindOf(status: number, name: string | undefined, reason: string | undefined): LlmErrorKind {
   if (reason === 'API_KEY_INVALID' || name === 'UNAUTHENTICATED' || name === 'PERMISSION_DENIED')
     return 'authentication';
-  if (name === 'RESOURCE_EXHAUSTED' || status === 429) return 'rate_limited';
-  if (name === 'DEADLINE_EXCEEDED' || status === 504 || status === 408) return 'timeout';
-  if (status === 401 || status === 403) return 'authentication';
-  if (status === 404 || name === 'NOT_FOUND') return 'not_found';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request';
+  if (name === 'RESOURCE_EXHAUSTED') return 'rate_limited';
+  if (name === 'DEADLINE_EXCEEDED') return 'timeout';
+  if (name === 'NOT_FOUND') return 'not_found';
+  return llmErrorKindOfStatus(status);
 }
 
 /** The JSON body inside the SDK's message: the body itself, or `got status: …. {…}` for a stream chunk. */
@@ -70,20 +75,4 @@ function retryDelayMs(body: GeminiErrorBody | undefined): number | undefined {
   )?.retryDelay;
   const seconds = delay ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
   return seconds === undefined ? undefined : Math.round(Number(seconds) * 1000);
-}
-
-/** A failure of the connection itself (refused, reset, cut mid-body), as fetch reports it. */
-function isNetworkFailure(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  return (
-    (error.name === 'TypeError' && /terminated|fetch failed|network/i.test(error.message)) ||
-    (typeof code === 'string' && /^(UND_ERR|ECONN|EPIPE|ENETUNREACH|ETIMEDOUT)/.test(code))
-  );
-}
-
-function causeOf(error: Error): string {
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const deeper = cause?.cause instanceof Error ? cause.cause : undefined;
-  return [error.message, cause?.message, deeper?.message].filter(Boolean).join(': ');
 }

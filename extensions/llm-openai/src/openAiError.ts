@@ -1,4 +1,11 @@
-import { LlmProviderError, retryAfterMs, type LlmErrorKind } from '@cinatra/sdk';
+import {
+  failureDescription,
+  isNetworkFailure,
+  llmErrorKindOfStatus,
+  LlmProviderError,
+  retryAfterMs,
+  type LlmErrorKind,
+} from '@cinatra/sdk';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 
 /**
@@ -16,7 +23,9 @@ export function toProviderError(error: unknown, signal: AbortSignal): unknown {
     return new LlmProviderError('OpenAI did not answer in time', { kind: 'timeout' });
   }
   if (error instanceof APIConnectionError) {
-    return new LlmProviderError(`Could not reach OpenAI: ${causeOf(error)}`, { kind: 'connection' });
+    return new LlmProviderError(`Could not reach OpenAI: ${failureDescription(error)}`, {
+      kind: 'connection',
+    });
   }
   if (error instanceof APIError) {
     const body = (error.error ?? {}) as { type?: unknown; code?: unknown; message?: unknown };
@@ -32,7 +41,9 @@ export function toProviderError(error: unknown, signal: AbortSignal): unknown {
     });
   }
   if (isNetworkFailure(error)) {
-    return new LlmProviderError(`The connection to OpenAI failed: ${causeOf(error)}`, { kind: 'connection' });
+    return new LlmProviderError(`The connection to OpenAI failed: ${failureDescription(error)}`, {
+      kind: 'connection',
+    });
   }
   return error;
 }
@@ -41,26 +52,5 @@ function kindOf(status: number | undefined, code: string | undefined): LlmErrorK
   if (code === 'content_filter' || code === 'content_policy_violation') return 'content_filter';
   // An error event inside a stream has no status: the vendor failed mid-answer.
   if (status === undefined) return code === 'rate_limit_exceeded' ? 'rate_limited' : 'server_error';
-  if (status === 429) return 'rate_limited';
-  if (status === 401 || status === 403) return 'authentication';
-  if (status === 404) return 'not_found';
-  if (status === 408) return 'timeout';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request';
-}
-
-/** A failure of the connection itself (reset, cut mid-body), as fetch reports it. */
-function isNetworkFailure(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  return (
-    (error.name === 'TypeError' && /terminated|fetch failed|network/i.test(error.message)) ||
-    (typeof code === 'string' && /^(UND_ERR|ECONN|EPIPE|ENETUNREACH|ETIMEDOUT)/.test(code))
-  );
-}
-
-function causeOf(error: Error): string {
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const deeper = cause?.cause instanceof Error ? cause.cause : undefined;
-  return [error.message, cause?.message, deeper?.message].filter(Boolean).join(': ');
+  return llmErrorKindOfStatus(status);
 }

@@ -164,3 +164,34 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/**
+ * The kind of a vendor's HTTP error status, the way every provider reads it: 429 rate limited,
+ * 401/403 authentication, 404 not found, 408/504 timeout, other 5xx (and 529 "overloaded") server
+ * errors, the rest an invalid request. Providers check their vendor's own error codes first.
+ */
+export function llmErrorKindOfStatus(status: number): LlmErrorKind {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'authentication';
+  if (status === 404) return 'not_found';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request';
+}
+
+/** True for a failure of the connection itself (refused, reset, cut mid-body) as `fetch` reports it. */
+export function isNetworkFailure(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return (
+    (error.name === 'TypeError' && /terminated|fetch failed|network/i.test(error.message)) ||
+    (typeof code === 'string' && /^(UND_ERR|ECONN|EPIPE|ENETUNREACH|ETIMEDOUT)/.test(code))
+  );
+}
+
+/** An error's message with those of its causes (two levels): fetch hides the socket's reason there. */
+export function failureDescription(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const deeper = cause?.cause instanceof Error ? cause.cause : undefined;
+  return [error.message, cause?.message, deeper?.message].filter(Boolean).join(': ');
+}

@@ -14,7 +14,14 @@ export type {
   LlmProviderHandler,
   ToolHandler,
 } from '../defineExtension.js';
-export { LlmProviderError, RETRYABLE_LLM_ERRORS, retryAfterMs } from '../protocol/llm.js';
+export {
+  failureDescription,
+  isNetworkFailure,
+  llmErrorKindOfStatus,
+  LlmProviderError,
+  RETRYABLE_LLM_ERRORS,
+  retryAfterMs,
+} from '../protocol/llm.js';
 export { API_KEY_TTL_MS, isAuthenticationFailure, providerApiKey } from '../providerApiKey.js';
 export type { ProviderApiKey } from '../providerApiKey.js';
 export type * from '../protocol/llm.js';
