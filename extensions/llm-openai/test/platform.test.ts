@@ -1,9 +1,15 @@
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runAsActor, type ActorContext } from '@cinatra/kernel';
+import {
+  LLM_ORCHESTRATOR,
+  LLM_USAGE,
+  runAsActor,
+  type ActorContext,
+  type LlmCallOptions,
+} from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import {
@@ -60,17 +66,7 @@ test('the signed package installs as first-party and its openai provider answers
   const bundle = JSON.parse(
     readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
   ) as unknown;
-  const actor: ActorContext = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
+  const actor = adminActor();
   const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
   expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
 
@@ -125,3 +121,74 @@ test('the signed package installs as first-party and its openai provider answers
   const [read] = await auditEvents(admin, { operation: 'extension.secrets.read', decision: 'allow' });
   expect(read).toMatchObject({ actorId: NAME, metadata: { qualifier: 'openai-api-key' } });
 });
+
+test('through the orchestrator: a 429 is waited out as its retry-after asks, a 500 falls back to the scripted provider', async () => {
+  // The scripted provider extension as the fallback target, as `npm run build` signed it. Its own
+  // tests rebuild it in parallel with this file, so it is built here only when missing: a rebuild
+  // here could remove the package while that file reads it.
+  const scriptedDir = resolve(PACKAGE_DIR, '..', 'llm-scripted');
+  const scriptedTarball = join(scriptedDir, 'dist-package/cinatra-ext-llm-scripted-0.1.0.tgz');
+  if (!existsSync(scriptedTarball)) await buildExtension(scriptedDir, { signed: true });
+  const installed = await runAsActor(adminActor(), () =>
+    manager.install(
+      readFileSync(scriptedTarball),
+      JSON.parse(readFileSync(join(scriptedDir, 'dist-package/bundle.sigstore.json'), 'utf8')) as unknown,
+    ),
+  );
+  expect(
+    (await admin.put(`/api/extensions/${installed.id}/grants`, { permissions: ['storage'] })).statusCode,
+  ).toBe(200);
+  expect((await admin.post(`/api/extensions/${installed.id}/enable`)).statusCode).toBe(200);
+
+  const orchestrator = platform.kernel.resolve(LLM_ORCHESTRATOR);
+  const generate = (options: Partial<LlmCallOptions> = {}) =>
+    runAsActor(adminActor(), () =>
+      orchestrator.generate({
+        provider: 'openai',
+        model: 'gpt-5.4',
+        messages: [{ role: 'user', content: 'hello' }],
+        ...options,
+      }),
+    );
+
+  openai.reply(
+    { error: { status: 429, headers: { 'retry-after-ms': '40' } } },
+    { text: 'After the wait.', usage: { prompt_tokens: 9, completion_tokens: 3 } },
+  );
+  const waited = await generate();
+  expect(waited).toMatchObject({ provider: 'openai', text: 'After the wait.', attempts: 2 });
+
+  openai.reply({ error: { status: 500 } }, { error: { status: 503 } }, { error: { status: 500 } });
+  const fellBack = await generate({ fallback: { provider: 'scripted', model: 'scripted-1' } });
+  expect(fellBack).toMatchObject({ provider: 'scripted', attempts: 4 });
+  expect(fellBack.text).toMatch(/^Hello! I am the scripted model/);
+
+  // Every vendor attempt is a usage event, the failed ones with their kind.
+  await platform.kernel.resolve(LLM_USAGE).flush();
+  const rows = (await platform.kernel.db
+    .knex('llmUsageEvents')
+    .whereIn('id', [...waited.usageEventIds, ...fellBack.usageEventIds])
+    .orderBy('occurredAt')) as Array<{ provider: string; status: string; errorKind: string | null }>;
+  expect(rows.map((row) => [row.provider, row.status, row.errorKind])).toEqual([
+    ['openai', 'error', 'rate_limited'],
+    ['openai', 'ok', null],
+    ['openai', 'error', 'server_error'],
+    ['openai', 'error', 'server_error'],
+    ['openai', 'error', 'server_error'],
+    ['scripted', 'ok', null],
+  ]);
+}, 60_000);
+
+function adminActor(): ActorContext {
+  return {
+    principalId: admin.user.id,
+    principalType: 'user',
+    displayName: 'Admin',
+    platformRole: 'platform_admin',
+    organizations: [],
+    teams: [],
+    tokenScopes: null,
+    authSource: 'session',
+    credentialId: null,
+  };
+}
