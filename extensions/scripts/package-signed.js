@@ -10,7 +10,7 @@
 // development key created once in <repo>/.cinatra-keys/ (gitignored, mode 0600). Offline and
 // fast: no registry or Sigstore service is contacted. The result is verified before it is kept.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createPublicKey } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
@@ -44,8 +44,22 @@ if (releaseKey) {
   const keyDir = join(repoRoot, '.cinatra-keys');
   keyFile = join(keyDir, 'cinatra-signing.key.pem');
   if (!existsSync(keyFile)) {
-    run('keygen', '--out', keyDir);
-    process.stdout.write(`Created the local development signing key ${keyFile} (not for releases).\n`);
+    // `npm run build` builds the extensions in parallel: each may find no key on a fresh clone.
+    // The key is made in a directory of this process's own and linked into place, which succeeds
+    // for exactly one of them; the others use that one, never a half-written file.
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    const scratch = mkdtempSync(join(keyDir, '.keygen-'));
+    try {
+      run('keygen', '--out', scratch);
+      linkSync(join(scratch, 'cinatra-signing.key.pem'), keyFile);
+      // Its public half beside it, for `cinatra trust add-key` (see extensions/github/README.md).
+      linkSync(join(scratch, 'cinatra-signing.pub.pem'), join(keyDir, 'cinatra-signing.pub.pem'));
+      process.stdout.write(`Created the local development signing key ${keyFile} (not for releases).\n`);
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 }
 
