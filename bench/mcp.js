@@ -123,7 +123,14 @@ async function platformServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'cinatra-bench-'));
   chmodSync(dataDir, 0o755); // embedded Postgres runs as `postgres` when we are root
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const overrides = { dataDir, logLevel: 'warn', server: LISTEN, auth: { passwordHashCost: 14 } };
+  // Every benchmark client is the same admin: allow more sessions than the default cap of 16.
+  const overrides = {
+    dataDir,
+    logLevel: 'warn',
+    server: LISTEN,
+    auth: { passwordHashCost: 14 },
+    mcp: { sessionsPerPrincipal: 256 },
+  };
   overrides.databaseUrl = process.env.BENCH_DATABASE_URL || undefined; // unset: embedded Postgres
   const platform = await createPlatform(k.loadConfig({ env: {}, overrides }));
   try {
