@@ -69,6 +69,16 @@ test('the signed package installs as first-party and its openai provider answers
   const actor = adminActor();
   const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
   expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
+  // The HTTP view lists the provider the package contributes, with its models, before it runs.
+  const view = await admin.get(`/api/extensions/${installed.id}`);
+  expect(view.statusCode, view.body).toBe(200);
+  expect(view.json().contributions).toMatchObject({
+    mcpTools: [],
+    llmProviders: [
+      { id: 'openai', displayName: expect.any(String), models: expect.arrayContaining(['gpt-5.4']) },
+    ],
+    skills: [],
+  });
 
   const secret = await admin.post('/api/secrets', {
     name: 'openai-api-key',

@@ -44,6 +44,7 @@ import { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from '@
 import {
   CONTRIBUTION_REGISTRY,
   llmProvidersOf,
+  skillsOf,
   toolsOf,
   type ContributionRegistry,
 } from './ContributionRegistry.js';
@@ -99,6 +100,8 @@ export interface ExtensionView {
       description: string;
       inputSchema: Record<string, unknown>;
     }>;
+    llmProviders: Array<{ id: string; displayName: string; description?: string; models: string[] }>;
+    skills: Array<{ id: string; displayName: string; description?: string }>;
   };
   activationEvents: string[];
   /** Crashes within the quarantine window. */
@@ -924,6 +927,21 @@ export class ExtensionManager {
               ...(title ? { title } : {}),
               description,
               inputSchema,
+            }))
+          : [],
+        llmProviders: manifest
+          ? llmProvidersOf(manifest).map(({ id, displayName, description, models }) => ({
+              id,
+              displayName,
+              ...(description ? { description } : {}),
+              models,
+            }))
+          : [],
+        skills: manifest
+          ? skillsOf(manifest).map(({ id, displayName, description }) => ({
+              id,
+              displayName,
+              ...(description ? { description } : {}),
             }))
           : [],
       },

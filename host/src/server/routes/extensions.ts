@@ -43,6 +43,21 @@ export const ExtensionView = Type.Object(
           inputSchema: Type.Object({}, { additionalProperties: true }),
         }),
       ),
+      llmProviders: Type.Array(
+        Type.Object({
+          id: Type.String({ description: 'Provider id the orchestrator selects, e.g. openai' }),
+          displayName: Type.String(),
+          description: Type.Optional(Type.String()),
+          models: Type.Array(Type.String(), { description: 'Declared model ids; empty: any' }),
+        }),
+      ),
+      skills: Type.Array(
+        Type.Object({
+          id: Type.String({ description: 'Skill name in the catalogue' }),
+          displayName: Type.String(),
+          description: Type.Optional(Type.String()),
+        }),
+      ),
     }),
     activationEvents: Type.Array(Type.String()),
     recentCrashes: Type.Integer({ description: 'Crashes in the last 5 minutes (3 quarantine it)' }),
