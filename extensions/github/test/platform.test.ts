@@ -1,11 +1,9 @@
-import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runAsActor, systemActor, type ActorContext } from '@cinatra/kernel';
+import { runAsActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER, type ExtensionView } from '@cinatra/host';
 import { auditEvents, setUpAdmin, type SessionClient } from '../../../host/test/support/apiClient.js';
+import { adminActorOf, installFirstPartyBuild } from '../../../host/test/support/extensionSetup.js';
 import {
   buildExtension,
   PACKAGE_DIR,
@@ -40,25 +38,7 @@ afterAll(async () => {
 });
 
 test('the signed package installs as first-party, and list_issues and create_issue work once granted', async () => {
-  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
-    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
-    : resolve(PACKAGE_DIR, '../../.cinatra-keys/cinatra-signing.key.pem');
-  const publicKeyPem = createPublicKey(readFileSync(keyFile))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
-  const trusted = await admin.post('/api/trust/keys', {
-    publicKeyPem,
-    publisher: 'cinatra',
-    tier: 'first-party',
-  });
-  expect(trusted.statusCode, trusted.body).toBe(201);
-  expect(trusted.json()).toMatchObject({ publisher: 'cinatra', tier: 'first-party' });
-
-  const tarball = readFileSync(join(PACKAGE_DIR, 'dist-package/cinatra-ext-github-0.1.0.tgz'));
-  const bundle = JSON.parse(
-    readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
-  ) as unknown;
-  const installed = await runAsActor(systemActor(), () => manager.install(tarball, bundle));
+  const installed = await installFirstPartyBuild(platform, admin, PACKAGE_DIR);
   expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
   expect(installed.contributions.mcpTools.map((tool) => tool.name)).toEqual([
     'list_repositories',
@@ -82,17 +62,7 @@ test('the signed package installs as first-party, and list_issues and create_iss
   const enabled = await admin.post(`/api/extensions/${id}/enable`);
   expect(enabled.statusCode, enabled.body).toBe(200);
 
-  const actor: ActorContext = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
+  const actor = adminActorOf(admin);
   const issues = await runAsActor(actor, () =>
     manager.callTool(NAME, 'list_issues', { owner: 'octocat', repo: 'hello-world' }),
   );

@@ -1,15 +1,8 @@
-import { createPublicKey } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  LLM_ORCHESTRATOR,
-  LLM_USAGE,
-  runAsActor,
-  type ActorContext,
-  type LlmCallOptions,
-} from '@cinatra/kernel';
+import { LLM_ORCHESTRATOR, LLM_USAGE, runAsActor, type LlmCallOptions } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import {
@@ -19,6 +12,7 @@ import {
   type VendorServer,
 } from '@cinatra/sdk/testing';
 import { auditEvents, setUpAdmin, type SessionClient } from '../../../host/test/support/apiClient.js';
+import { adminActorOf, installFirstPartyBuild } from '../../../host/test/support/extensionSetup.js';
 import { buildExtension } from '../../scripts/build-extension.js';
 
 /**
@@ -49,25 +43,8 @@ afterAll(async () => {
 });
 
 test('the signed package installs as first-party and its openai provider answers once granted', async () => {
-  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
-    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
-    : resolve(PACKAGE_DIR, '../../.cinatra-keys/cinatra-signing.key.pem');
-  const publicKeyPem = createPublicKey(readFileSync(keyFile))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
-  const trusted = await admin.post('/api/trust/keys', {
-    publicKeyPem,
-    publisher: 'cinatra',
-    tier: 'first-party',
-  });
-  expect(trusted.statusCode, trusted.body).toBe(201);
-
-  const tarball = readFileSync(join(PACKAGE_DIR, 'dist-package/cinatra-ext-llm-openai-0.1.0.tgz'));
-  const bundle = JSON.parse(
-    readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
-  ) as unknown;
-  const actor = adminActor();
-  const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
+  const actor = adminActorOf(admin);
+  const installed = await installFirstPartyBuild(platform, admin, PACKAGE_DIR);
   expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
   // The HTTP view lists the provider the package contributes, with its models, before it runs.
   const view = await admin.get(`/api/extensions/${installed.id}`);
@@ -137,14 +114,10 @@ test('through the orchestrator: a 429 is waited out as its retry-after asks, a 5
   // tests rebuild it in parallel with this file, so it is built here only when missing: a rebuild
   // here could remove the package while that file reads it.
   const scriptedDir = resolve(PACKAGE_DIR, '..', 'llm-scripted');
-  const scriptedTarball = join(scriptedDir, 'dist-package/cinatra-ext-llm-scripted-0.1.0.tgz');
-  if (!existsSync(scriptedTarball)) await buildExtension(scriptedDir, { signed: true });
-  const installed = await runAsActor(adminActor(), () =>
-    manager.install(
-      readFileSync(scriptedTarball),
-      JSON.parse(readFileSync(join(scriptedDir, 'dist-package/bundle.sigstore.json'), 'utf8')) as unknown,
-    ),
-  );
+  if (!existsSync(join(scriptedDir, 'dist-package/bundle.sigstore.json'))) {
+    await buildExtension(scriptedDir, { signed: true });
+  }
+  const installed = await installFirstPartyBuild(platform, admin, scriptedDir);
   expect(
     (await admin.put(`/api/extensions/${installed.id}/grants`, { permissions: ['storage'] })).statusCode,
   ).toBe(200);
@@ -152,7 +125,7 @@ test('through the orchestrator: a 429 is waited out as its retry-after asks, a 5
 
   const orchestrator = platform.kernel.resolve(LLM_ORCHESTRATOR);
   const generate = (options: Partial<LlmCallOptions> = {}) =>
-    runAsActor(adminActor(), () =>
+    runAsActor(adminActorOf(admin), () =>
       orchestrator.generate({
         provider: 'openai',
         model: 'gpt-5.4',
@@ -188,17 +161,3 @@ test('through the orchestrator: a 429 is waited out as its retry-after asks, a 5
     ['scripted', 'ok', null],
   ]);
 }, 60_000);
-
-function adminActor(): ActorContext {
-  return {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
-}

@@ -1,13 +1,11 @@
-import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runAsActor, type ActorContext } from '@cinatra/kernel';
+import { runAsActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import { LlmProviderError } from '@cinatra/sdk';
 import { setUpAdmin, type SessionClient } from '../../../host/test/support/apiClient.js';
+import { adminActorOf, installFirstPartyBuild } from '../../../host/test/support/extensionSetup.js';
 import { buildExtension } from '../../scripts/build-extension.js';
 
 /**
@@ -34,33 +32,8 @@ afterAll(async () => {
 });
 
 test('the signed package installs and answers from its bundled demo script, retries included', async () => {
-  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
-    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
-    : resolve(PACKAGE_DIR, '../../.cinatra-keys/cinatra-signing.key.pem');
-  const publicKeyPem = createPublicKey(readFileSync(keyFile))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
-  expect(
-    (await admin.post('/api/trust/keys', { publicKeyPem, publisher: 'cinatra', tier: 'first-party' }))
-      .statusCode,
-  ).toBe(201);
-
-  const actor: ActorContext = {
-    principalId: admin.user.id,
-    principalType: 'user',
-    displayName: 'Admin',
-    platformRole: 'platform_admin',
-    organizations: [],
-    teams: [],
-    tokenScopes: null,
-    authSource: 'session',
-    credentialId: null,
-  };
-  const tarball = readFileSync(join(PACKAGE_DIR, 'dist-package/cinatra-ext-llm-scripted-0.1.0.tgz'));
-  const bundle = JSON.parse(
-    readFileSync(join(PACKAGE_DIR, 'dist-package/bundle.sigstore.json'), 'utf8'),
-  ) as unknown;
-  const installed = await runAsActor(actor, () => manager.install(tarball, bundle));
+  const actor = adminActorOf(admin);
+  const installed = await installFirstPartyBuild(platform, admin, PACKAGE_DIR);
   expect(installed).toMatchObject({ name: NAME, state: 'installed', publisher: 'cinatra' });
   const grants = await admin.put(`/api/extensions/${installed.id}/grants`, { permissions: ['storage'] });
   expect(grants.statusCode, grants.body).toBe(200);

@@ -1,5 +1,8 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runAsActor, systemActor, type ActorContext } from '@cinatra/kernel';
 import {
   generateSigningKey,
@@ -9,7 +12,7 @@ import {
   type SigningKey,
 } from '@cinatra/sdk';
 import { EMBEDDED_REGISTRY } from '@cinatra/registry';
-import type { Platform } from '@cinatra/host';
+import { EXTENSION_MANAGER, type ExtensionView, type Platform } from '@cinatra/host';
 import { TRUST_STORE } from '../../src/extensions/trust/TrustStore.js';
 import type { SessionClient } from './apiClient.js';
 
@@ -26,6 +29,45 @@ export function adminActorOf(admin: SessionClient): ActorContext {
     authSource: 'session',
     credentialId: null,
   };
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Installs a first-party extension as `npm run build` signed it (`<packageDir>/dist-package`):
+ * trusts the signing key's public half as publisher `cinatra`, tier `first-party` (the release key
+ * named by CINATRA_FIRST_PARTY_KEY, else the local development key), then installs the package
+ * as `admin`. The key is trusted once per platform; later calls reuse it.
+ */
+export async function installFirstPartyBuild(
+  platform: Platform,
+  admin: SessionClient,
+  packageDir: string,
+): Promise<ExtensionView> {
+  const keyFile = process.env.CINATRA_FIRST_PARTY_KEY
+    ? resolve(process.env.CINATRA_FIRST_PARTY_KEY)
+    : join(REPO_ROOT, '.cinatra-keys', 'cinatra-signing.key.pem');
+  const publicKeyPem = createPublicKey(readFileSync(keyFile))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  const trusted = await admin.post('/api/trust/keys', {
+    publicKeyPem,
+    publisher: 'cinatra',
+    tier: 'first-party',
+  });
+  if (trusted.statusCode !== 201 && trusted.statusCode !== 409) {
+    throw new Error(`trusting the first-party key failed: ${trusted.statusCode} ${trusted.body}`);
+  }
+  const { name, version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const dist = join(packageDir, 'dist-package');
+  const tarball = readFileSync(join(dist, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`));
+  const bundle = JSON.parse(readFileSync(join(dist, 'bundle.sigstore.json'), 'utf8')) as unknown;
+  return runAsActor(adminActorOf(admin), () =>
+    platform.kernel.resolve(EXTENSION_MANAGER).install(tarball, bundle),
+  );
 }
 
 /** A fresh signing key for publisher `cinatra-test`, trusted by `platform` with tier `private`. */
