@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  LlmProviderError,
   RpcError,
   startAnthropicServer,
+  collectStream,
+  providerErrorOf,
   startExtension,
   type AnthropicReply,
   type LlmRequest,
@@ -41,22 +42,6 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
-  const all: LlmStreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
-
-async function providerError(call: Promise<unknown>): Promise<LlmProviderError> {
-  const error = await call.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  const providerError = LlmProviderError.from(error);
-  if (!providerError) throw new Error(`expected an LlmProviderError, got ${String(error)}`);
-  return providerError;
-}
 
 const tools = [
   {
@@ -263,7 +248,7 @@ describe('stream', () => {
       text: ['The ', 'answer ', 'is ', '42.'],
       usage: { input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 12 },
     });
-    const events = await collect(ext.llm.stream('anthropic', ask('The answer?')));
+    const events = await collectStream(ext.llm.stream('anthropic', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -292,7 +277,7 @@ describe('stream', () => {
         { id: 'toolu_y', name: 'get_time', arguments: {} },
       ],
     });
-    const events = await collect(ext.llm.stream('anthropic', ask('Bergen?', { tools })));
+    const events = await collectStream(ext.llm.stream('anthropic', ask('Bergen?', { tools })));
     expect(events.map((event) => event.type)).toEqual(['text-delta', 'tool-call', 'tool-call', 'finish']);
     expect(events.filter((event) => event.type === 'tool-call')).toEqual([
       {
@@ -318,7 +303,7 @@ describe('failures', () => {
         message: 'Number of request tokens has exceeded your per-minute rate limit',
       },
     });
-    const error = await providerError(ext.llm.generate('anthropic', ask('Hi')));
+    const error = await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')));
     expect(error.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -333,12 +318,12 @@ describe('failures', () => {
       { error: { status: 500, message: 'Internal server error' } },
       { error: { status: 529, message: 'Overloaded' } },
     );
-    expect((await providerError(ext.llm.generate('anthropic', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).data).toEqual({
       kind: 'server_error',
       status: 500,
       vendorCode: 'api_error',
     });
-    const overloaded = await providerError(ext.llm.generate('anthropic', ask('Hi')));
+    const overloaded = await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')));
     expect(overloaded.data).toEqual({ kind: 'server_error', status: 529, vendorCode: 'overloaded_error' });
     expect(overloaded.retryable).toBe(true);
   });
@@ -348,13 +333,13 @@ describe('failures', () => {
       text: ['Partial ', 'answer'],
       streamError: { afterEvents: 3, type: 'overloaded_error', message: 'Overloaded' },
     });
-    const error = await providerError(collect(ext.llm.stream('anthropic', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(ext.llm.stream('anthropic', ask('Hi'))));
     expect(error.data).toEqual({ kind: 'server_error', vendorCode: 'overloaded_error' });
   });
 
   it('401 → authentication, 400 → invalid_request, 404 → not_found', async () => {
     const wrongKey = await start({ secrets: { 'anthropic-api-key': 'sk-ant-wrong' } });
-    expect((await providerError(wrongKey.llm.generate('anthropic', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(wrongKey.llm.generate('anthropic', ask('Hi')))).data).toEqual({
       kind: 'authentication',
       status: 401,
       vendorCode: 'authentication_error',
@@ -363,13 +348,13 @@ describe('failures', () => {
       { error: { status: 400, message: 'prompt is too long: 250000 tokens > 200000 maximum' } },
       { error: { status: 404, message: 'model: claude-9' } },
     );
-    expect((await providerError(ext.llm.generate('anthropic', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       status: 400,
       vendorCode: 'invalid_request_error',
     });
     expect(
-      (await providerError(ext.llm.generate('anthropic', ask('Hi', { model: 'claude-9' })))).data,
+      (await providerErrorOf(ext.llm.generate('anthropic', ask('Hi', { model: 'claude-9' })))).data,
     ).toMatchObject({
       kind: 'not_found',
       status: 404,
@@ -380,7 +365,7 @@ describe('failures', () => {
     // message_start, content_block_start, ping, then two deltas.
     anthropic.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 5 });
     const events: LlmStreamEvent[] = [];
-    const error = await providerError(
+    const error = await providerErrorOf(
       (async () => {
         for await (const event of ext.llm.stream('anthropic', ask('A story'))) events.push(event);
       })(),
@@ -394,14 +379,14 @@ describe('failures', () => {
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
     anthropic.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerError(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
-    expect((await providerError(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
   });
 
   it('the deadline aborts the vendor call: the caller gets deadline_exceeded, not a provider error', async () => {
     anthropic.reply({ text: 'Too late', delayMs: 5_000 });
     const error = await ext.llm.stream('anthropic', ask('Hi'), { deadlineMs: 300 });
-    const failure = await collect(error).catch((e: unknown) => e);
+    const failure = await collectStream(error).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RpcError);
     expect((failure as RpcError).code).toBe('deadline_exceeded');
   });
@@ -409,7 +394,7 @@ describe('failures', () => {
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
     const offline = await start({ permissions: ['secrets.read:anthropic-api-key'] });
     const before = anthropic.requests.length;
-    const error = await providerError(offline.llm.generate('anthropic', ask('Hi')));
+    const error = await providerErrorOf(offline.llm.generate('anthropic', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toHaveLength(1);
@@ -418,7 +403,7 @@ describe('failures', () => {
 
   it('no API key secret → authentication, naming the secret', async () => {
     const keyless = await start({ secrets: {} });
-    const error = await providerError(keyless.llm.generate('anthropic', ask('Hi')));
+    const error = await providerErrorOf(keyless.llm.generate('anthropic', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('anthropic-api-key');
   });

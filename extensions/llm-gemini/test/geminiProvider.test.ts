@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  LlmProviderError,
   RpcError,
+  collectStream,
+  providerErrorOf,
   startExtension,
   startGeminiServer,
   type GeminiReply,
@@ -42,22 +43,6 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
-  const all: LlmStreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
-
-async function providerError(call: Promise<unknown>): Promise<LlmProviderError> {
-  const error = await call.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  const providerError = LlmProviderError.from(error);
-  if (!providerError) throw new Error(`expected an LlmProviderError, got ${String(error)}`);
-  return providerError;
-}
 
 const tools = [
   {
@@ -146,7 +131,7 @@ describe('generate', () => {
 
   it('a blocked prompt → content_filter', async () => {
     gemini.reply({ blockReason: 'PROHIBITED_CONTENT' });
-    const error = await providerError(ext.llm.generate('gemini', ask('Something forbidden')));
+    const error = await providerErrorOf(ext.llm.generate('gemini', ask('Something forbidden')));
     expect(error.data).toEqual({ kind: 'content_filter', vendorCode: 'PROHIBITED_CONTENT' });
   });
 });
@@ -282,7 +267,7 @@ describe('stream', () => {
         thoughtsTokenCount: 4,
       },
     });
-    const events = await collect(ext.llm.stream('gemini', ask('The answer?')));
+    const events = await collectStream(ext.llm.stream('gemini', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -313,7 +298,7 @@ describe('stream', () => {
         { name: 'get_time', arguments: { city: 'Bergen' } },
       ],
     });
-    const events = await collect(ext.llm.stream('gemini', ask('Bergen?', { tools })));
+    const events = await collectStream(ext.llm.stream('gemini', ask('Bergen?', { tools })));
     expect(events.map((event) => event.type)).toEqual(['text-delta', 'tool-call', 'tool-call', 'finish']);
     expect(events.at(-1)).toMatchObject({
       response: {
@@ -330,7 +315,7 @@ describe('failures', () => {
       { error: { status: 429, retryDelay: '37s', message: 'You exceeded your current quota.' } },
       { error: { status: 429, headers: { 'retry-after': '3' }, retryDelay: '37s' } },
     );
-    const fromBody = await providerError(ext.llm.generate('gemini', ask('Hi')));
+    const fromBody = await providerErrorOf(ext.llm.generate('gemini', ask('Hi')));
     expect(fromBody.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -338,7 +323,7 @@ describe('failures', () => {
       vendorCode: 'RESOURCE_EXHAUSTED',
     });
     expect(fromBody.message).toContain('exceeded your current quota');
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).data.retryAfterMs).toBe(3000);
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data.retryAfterMs).toBe(3000);
   });
 
   it('500 INTERNAL → server_error, 503 UNAVAILABLE → server_error, 504 → timeout', async () => {
@@ -347,21 +332,21 @@ describe('failures', () => {
       { error: { status: 503, message: 'The model is overloaded.' } },
       { error: { status: 504 } },
     );
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toEqual({
       kind: 'server_error',
       status: 500,
       vendorCode: 'INTERNAL',
     });
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 503,
     });
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('timeout');
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('timeout');
   });
 
   it('an invalid key (400 API_KEY_INVALID) → authentication; 400 → invalid_request; 404 → not_found', async () => {
     const wrongKey = await start({ secrets: { 'gemini-api-key': 'AIza-wrong' } });
-    expect((await providerError(wrongKey.llm.generate('gemini', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(wrongKey.llm.generate('gemini', ask('Hi')))).data).toEqual({
       kind: 'authentication',
       status: 400,
       vendorCode: 'API_KEY_INVALID',
@@ -375,11 +360,11 @@ describe('failures', () => {
       },
       { error: { status: 404, message: 'models/gemini-9 is not found for API version v1' } },
     );
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       vendorCode: 'INVALID_ARGUMENT',
     });
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi', { model: 'gemini-9' })))).kind).toBe(
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi', { model: 'gemini-9' })))).kind).toBe(
       'not_found',
     );
   });
@@ -387,7 +372,7 @@ describe('failures', () => {
   it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
     gemini.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 2 });
     const events: LlmStreamEvent[] = [];
-    const error = await providerError(
+    const error = await providerErrorOf(
       (async () => {
         for await (const event of ext.llm.stream('gemini', ask('A story'))) events.push(event);
       })(),
@@ -401,8 +386,8 @@ describe('failures', () => {
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
     gemini.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
-    expect((await providerError(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
   });
 
   it('an error inside the stream → server_error', async () => {
@@ -410,7 +395,7 @@ describe('failures', () => {
       text: ['Partial ', 'answer'],
       streamError: { afterEvents: 1, type: 'INTERNAL', message: 'An internal error has occurred.' },
     });
-    const error = await providerError(collect(ext.llm.stream('gemini', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(ext.llm.stream('gemini', ask('Hi'))));
     expect(error.data).toMatchObject({ kind: 'server_error', vendorCode: 'INTERNAL' });
   });
 
@@ -424,7 +409,7 @@ describe('failures', () => {
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
     const offline = await start({ permissions: ['secrets.read:gemini-api-key'] });
     const before = gemini.requests.length;
-    const error = await providerError(offline.llm.generate('gemini', ask('Hi')));
+    const error = await providerErrorOf(offline.llm.generate('gemini', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toHaveLength(1);
@@ -433,7 +418,7 @@ describe('failures', () => {
 
   it('no API key secret → authentication, naming the secret', async () => {
     const keyless = await start({ secrets: {} });
-    const error = await providerError(keyless.llm.generate('gemini', ask('Hi')));
+    const error = await providerErrorOf(keyless.llm.generate('gemini', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('gemini-api-key');
   });

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  LlmProviderError,
   RpcError,
+  collectStream,
+  providerErrorOf,
   startExtension,
   startOpenAiServer,
   type LlmRequest,
@@ -41,22 +42,6 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
-  const all: LlmStreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
-
-async function providerError(call: Promise<unknown>): Promise<LlmProviderError> {
-  const error = await call.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  const providerError = LlmProviderError.from(error);
-  if (!providerError) throw new Error(`expected an LlmProviderError, got ${String(error)}`);
-  return providerError;
-}
 
 const lastBody = () => openai.requests.at(-1)!.body as Record<string, unknown>;
 
@@ -243,7 +228,7 @@ describe('stream', () => {
         completion_tokens_details: { reasoning_tokens: 5 },
       },
     });
-    const events = await collect(ext.llm.stream('openai', ask('The answer?')));
+    const events = await collectStream(ext.llm.stream('openai', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -272,7 +257,7 @@ describe('stream', () => {
         { id: 'call_b', name: 'get_weather', arguments: { city: 'Bergen, Vestland county', unit: 'c' } },
       ],
     });
-    const events = await collect(ext.llm.stream('openai', ask('Oslo and Bergen?')));
+    const events = await collectStream(ext.llm.stream('openai', ask('Oslo and Bergen?')));
     expect(events.filter((event) => event.type === 'tool-call')).toEqual([
       {
         type: 'tool-call',
@@ -307,7 +292,7 @@ describe('failures', () => {
         message: 'Rate limit reached for gpt-5.4 on requests per min (RPM): Limit 500, Used 500.',
       },
     });
-    const error = await providerError(ext.llm.generate('openai', ask('Hi')));
+    const error = await providerErrorOf(ext.llm.generate('openai', ask('Hi')));
     expect(error.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -320,7 +305,7 @@ describe('failures', () => {
 
   it('honours retry-after-ms, which OpenAI sends for short waits', async () => {
     openai.reply({ error: { status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '1' } } });
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data.retryAfterMs).toBe(350);
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data.retryAfterMs).toBe(350);
   });
 
   it('500 → server_error, 503 → server_error', async () => {
@@ -328,11 +313,11 @@ describe('failures', () => {
       { error: { status: 500, message: 'The server had an error while processing your request.' } },
       { error: { status: 503, message: 'The engine is currently overloaded, please try again later.' } },
     );
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 500,
     });
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 503,
     });
@@ -340,7 +325,7 @@ describe('failures', () => {
 
   it('401 → authentication, 400 → invalid_request, 404 → not_found; none retryable', async () => {
     const wrongKey = await start({ secrets: { 'openai-api-key': 'sk-wrong' } });
-    const auth = await providerError(wrongKey.llm.generate('openai', ask('Hi')));
+    const auth = await providerErrorOf(wrongKey.llm.generate('openai', ask('Hi')));
     expect(auth.data).toMatchObject({ kind: 'authentication', status: 401, vendorCode: 'invalid_api_key' });
     expect(auth.retryable).toBe(false);
 
@@ -356,13 +341,13 @@ describe('failures', () => {
         error: { status: 404, message: 'The model `gpt-9` does not exist or you do not have access to it.' },
       },
     );
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       status: 400,
       vendorCode: 'context_length_exceeded',
     });
     expect(
-      (await providerError(ext.llm.generate('openai', ask('Hi', { model: 'gpt-9' })))).data,
+      (await providerErrorOf(ext.llm.generate('openai', ask('Hi', { model: 'gpt-9' })))).data,
     ).toMatchObject({
       kind: 'not_found',
       status: 404,
@@ -371,7 +356,7 @@ describe('failures', () => {
   });
 
   it('a request OpenAI would refuse reaches the vendor as such: a tool message answering no call → invalid_request', async () => {
-    const error = await providerError(
+    const error = await providerErrorOf(
       ext.llm.generate('openai', {
         model: 'gpt-5.4',
         messages: [
@@ -387,7 +372,7 @@ describe('failures', () => {
   it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
     openai.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 3 });
     const events: LlmStreamEvent[] = [];
-    const failed = providerError(
+    const failed = providerErrorOf(
       (async () => {
         for await (const event of ext.llm.stream('openai', ask('A story'))) events.push(event);
       })(),
@@ -402,8 +387,8 @@ describe('failures', () => {
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
     openai.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
-    expect((await providerError(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
   });
 
   it('an error event inside the stream → server_error', async () => {
@@ -415,7 +400,7 @@ describe('failures', () => {
         message: 'The server had an error processing your request.',
       },
     });
-    const error = await providerError(collect(ext.llm.stream('openai', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(ext.llm.stream('openai', ask('Hi'))));
     expect(error.data).toMatchObject({ kind: 'server_error', vendorCode: 'server_error' });
   });
 
@@ -431,7 +416,7 @@ describe('failures', () => {
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
     const offline = await start({ permissions: ['secrets.read:openai-api-key'] });
     const before = openai.requests.length;
-    const error = await providerError(offline.llm.generate('openai', ask('Hi')));
+    const error = await providerErrorOf(offline.llm.generate('openai', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toEqual([
@@ -443,7 +428,7 @@ describe('failures', () => {
   it('a key OpenAI refuses is read again on the next call, so a rotated secret applies at once', async () => {
     const secrets: Record<string, string> = { 'openai-api-key': 'sk-proj-revoked-0000' };
     const rotating = await start({ secrets });
-    const refused = await providerError(rotating.llm.generate('openai', ask('Hi')));
+    const refused = await providerErrorOf(rotating.llm.generate('openai', ask('Hi')));
     expect(refused.data).toMatchObject({ kind: 'authentication', status: 401 });
     secrets['openai-api-key'] = API_KEY;
     openai.reply({ text: 'Hello again' }, { text: 'And again' });
@@ -458,7 +443,7 @@ describe('failures', () => {
 
   it('no API key secret → authentication, naming the secret', async () => {
     const keyless = await start({ secrets: {} });
-    const error = await providerError(keyless.llm.generate('openai', ask('Hi')));
+    const error = await providerErrorOf(keyless.llm.generate('openai', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('openai-api-key');
   });

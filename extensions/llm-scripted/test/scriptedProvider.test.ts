@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LlmProviderError,
+  collectStream,
   startExtension,
   type LlmRequest,
   type LlmStreamEvent,
@@ -32,12 +33,6 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
-  const all: LlmStreamEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
 
 const listIssues = {
   name: 'github__list_issues',
@@ -96,7 +91,7 @@ describe('the bundled demo script', () => {
 
   it('streams the answer a word per delta, then one finish equal to generate’s response', async () => {
     const request = ask('hello');
-    const events = await collect(ext.llm.stream('scripted', request));
+    const events = await collectStream(ext.llm.stream('scripted', request));
     const text = 'Hello! I am the scripted model: I answer from a script, offline, the same way every time.';
     expect(events.filter((event) => event.type === 'text-delta').map((event) => event.text)).toEqual(
       text.match(/[^ ]+ */g),

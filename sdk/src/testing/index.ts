@@ -14,5 +14,6 @@ export {
 } from './startExtension.js';
 export { RpcError, type CallToolResult } from '../protocol/messages.js';
 export { LlmProviderError, type LlmRequest, type LlmResponse, type LlmStreamEvent } from '../protocol/llm.js';
+export { collectStream, providerErrorOf } from './llmAssertions.js';
 /** Local servers speaking the vendors' HTTP APIs, for testing provider extensions offline. */
 export * from './vendors/index.js';
