@@ -11,6 +11,10 @@ export interface ProviderApiKey {
   get(): Promise<string>;
   /** Drops the held key, so the next call reads the secret again: call it when the vendor refused the key. */
   forget(): void;
+  /** Returns `failure` (what a provider is about to throw), forgetting the key first when it says the vendor refused it. */
+  checked(failure: unknown): unknown;
+  /** A vendor client for the current key: `create` runs again only when the key read has changed. */
+  client<C>(create: (key: string) => C): () => Promise<C>;
 }
 
 /**
@@ -42,7 +46,7 @@ export function providerApiKey(
       throw error;
     }
   };
-  return {
+  const apiKey: ProviderApiKey = {
     get() {
       const now = performance.now();
       if (!held || now - held.readAt >= ttlMs) {
@@ -58,7 +62,20 @@ export function providerApiKey(
     forget() {
       held = null;
     },
+    checked(failure) {
+      if (isAuthenticationFailure(failure)) held = null;
+      return failure;
+    },
+    client<C>(create: (key: string) => C) {
+      let built: { key: string; client: C } | null = null;
+      return async () => {
+        const key = await apiKey.get();
+        if (built?.key !== key) built = { key, client: create(key) };
+        return built.client;
+      };
+    },
   };
+  return apiKey;
 }
 
 /** True when `failure` (what a provider is about to throw) says the vendor refused the API key. */

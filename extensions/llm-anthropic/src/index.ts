@@ -1,4 +1,4 @@
-import { defineExtension, isAuthenticationFailure, providerApiKey } from '@cinatra/sdk';
+import { defineExtension, providerApiKey } from '@cinatra/sdk';
 import Anthropic from '@anthropic-ai/sdk';
 import { toProviderError } from './anthropicError.js';
 import { toMessageParams } from './messagesRequest.js';
@@ -14,22 +14,10 @@ import { fromMessage, streamEvents } from './messagesResponse.js';
 export default defineExtension({
   activate(host) {
     const apiKey = providerApiKey(host, 'Anthropic', 'anthropic-api-key');
-    let held: { key: string; client: Anthropic } | null = null;
-    const client = async () => {
-      const key = await apiKey.get();
-      if (held?.key !== key) {
-        held = {
-          key,
-          client: new Anthropic({ apiKey: key, baseURL: String(host.settings.baseUrl), maxRetries: 0 }),
-        };
-      }
-      return held.client;
-    };
-    const failed = (error: unknown, signal: AbortSignal) => {
-      const failure = toProviderError(error, signal);
-      if (isAuthenticationFailure(failure)) apiKey.forget();
-      return failure;
-    };
+    const client = apiKey.client(
+      (key) => new Anthropic({ apiKey: key, baseURL: String(host.settings.baseUrl), maxRetries: 0 }),
+    );
+    const failed = (error: unknown, signal: AbortSignal) => apiKey.checked(toProviderError(error, signal));
     return {
       llmProviders: {
         anthropic: {

@@ -1,4 +1,4 @@
-import { defineExtension, isAuthenticationFailure, providerApiKey } from '@cinatra/sdk';
+import { defineExtension, providerApiKey } from '@cinatra/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { toGenerateContent } from './generateContentRequest.js';
 import { fromGenerateContent, streamEvents } from './generateContentResponse.js';
@@ -49,9 +49,7 @@ export default defineExtension({
               });
               return fromGenerateContent(response, request.model, signatures);
             } catch (error) {
-              const failure = toProviderError(error, call.signal, failed.headers);
-              if (isAuthenticationFailure(failure)) apiKey.forget();
-              throw failure;
+              throw apiKey.checked(toProviderError(error, call.signal, failed.headers));
             }
           },
           async *stream(request, call) {
@@ -67,9 +65,7 @@ export default defineExtension({
               });
               yield* streamEvents(chunks, request.model, signatures, call.signal);
             } catch (error) {
-              const failure = toProviderError(error, call.signal, failed.headers);
-              if (isAuthenticationFailure(failure)) apiKey.forget();
-              throw failure;
+              throw apiKey.checked(toProviderError(error, call.signal, failed.headers));
             }
           },
         },

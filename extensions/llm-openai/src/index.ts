@@ -1,4 +1,4 @@
-import { defineExtension, isAuthenticationFailure, providerApiKey } from '@cinatra/sdk';
+import { defineExtension, providerApiKey } from '@cinatra/sdk';
 import OpenAI from 'openai';
 import { toChatCompletionParams } from './chatCompletionRequest.js';
 import { fromChatCompletion, streamEvents } from './chatCompletionResponse.js';
@@ -14,22 +14,10 @@ import { toProviderError } from './openAiError.js';
 export default defineExtension({
   activate(host) {
     const apiKey = providerApiKey(host, 'OpenAI', 'openai-api-key');
-    let held: { key: string; client: OpenAI } | null = null;
-    const client = async () => {
-      const key = await apiKey.get();
-      if (held?.key !== key) {
-        held = {
-          key,
-          client: new OpenAI({ apiKey: key, baseURL: String(host.settings.baseUrl), maxRetries: 0 }),
-        };
-      }
-      return held.client;
-    };
-    const failed = (error: unknown, signal: AbortSignal) => {
-      const failure = toProviderError(error, signal);
-      if (isAuthenticationFailure(failure)) apiKey.forget();
-      return failure;
-    };
+    const client = apiKey.client(
+      (key) => new OpenAI({ apiKey: key, baseURL: String(host.settings.baseUrl), maxRetries: 0 }),
+    );
+    const failed = (error: unknown, signal: AbortSignal) => apiKey.checked(toProviderError(error, signal));
     return {
       llmProviders: {
         openai: {
