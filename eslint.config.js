@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 export default tseslint.config(
   {
@@ -12,6 +13,7 @@ export default tseslint.config(
       '.cinatra-data/**',
       'extensions/*/build/**',
       'extensions/*/dist-package/**',
+      'ui/src/api/schema.d.ts',
     ],
   },
   js.configs.recommended,
@@ -22,6 +24,26 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'error',
+    },
+  },
+  ...pluginVue.configs['flat/recommended'],
+  {
+    // The admin UI runs in the browser; its .vue files hold TypeScript.
+    files: ['ui/**/*.{ts,vue}'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] },
+    },
+    rules: {
+      // Prettier owns formatting; these stylistic rules would fight it.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      // Optional props are typed as optional; a default of undefined says nothing more.
+      'vue/require-default-prop': 'off',
     },
   },
   {

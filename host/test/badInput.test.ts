@@ -278,7 +278,12 @@ describe('malformed ids', () => {
   test.each(withParams.flatMap((r) => r.pathParams.map((p) => [r.label, p, r] as const)))(
     '%s with a malformed {%s} → 400 naming the parameter',
     async (_label, param, route) => {
-      for (const bad of ['not-a-uuid', '12345', '00000000-0000-0000-0000-00000000000g']) {
+      // Other parameters (enums; names such as an agent's vendor and slug) refuse what their
+      // enum or pattern does not allow.
+      const malformed = route.idParams.includes(param)
+        ? ['not-a-uuid', '12345', '00000000-0000-0000-0000-00000000000g']
+        : ['Not_Valid'];
+      for (const bad of malformed) {
         const res = await admin.request(route.method, fillPath(route, { [param]: bad }), validBody(route));
         const problem = expectProblem(res, 400, 'validation_failed');
         expect(problem.errors?.map((e) => e.path)).toContain(`/params/${param}`);

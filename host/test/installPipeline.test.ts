@@ -129,6 +129,15 @@ async function refused(promise: Promise<unknown>): Promise<KernelError> {
   return error as KernelError;
 }
 
+/** The admin's notifications about one extension operation (its dedupe key). */
+async function operationNotifications(operationId: string) {
+  const feed = await admin.get('/api/notifications?limit=200');
+  expect(feed.statusCode, feed.body).toBe(200);
+  return feed
+    .json<{ notifications: Array<{ id: string; dedupeKey: string | null } & Record<string, unknown>> }>()
+    .notifications.filter((n) => n.dedupeKey === `extension-operation:${operationId}`);
+}
+
 const view = (name: string): Promise<ExtensionView> => as(() => manager.get(name));
 const idOf = async (name: string) => (await view(name)).id;
 const installedVersions = (name: string) => {
@@ -172,6 +181,14 @@ describe('install → update → failed update → consent → archive → resto
       'consent',
     ]);
     expect((await admin.get(`/api/extensions?name=${encodeURIComponent(APP)}`)).json()).toEqual([]);
+    // The admin who started it is told it waits for them: one row for the operation.
+    const [waiting] = await operationNotifications(op.id);
+    expect(waiting).toMatchObject({
+      level: 'warning',
+      title: `${APP} 1.0.0 waits for your approval`,
+      inProgress: false,
+      link: '/marketplace/operations',
+    });
 
     const wrong = await admin.post(`/api/extension-operations/${op.id}/approve`, { permissions: [] });
     expect(expectProblem(wrong, 400, 'validation_failed').detail).toMatch(
@@ -207,6 +224,16 @@ describe('install → update → failed update → consent → archive → resto
       grantedPermissions: ['storage'],
     });
     expect((await callVersion(APP)).version).toBe('1.0.0');
+    // …and the same row now says it is done, linking to the extension.
+    const done = await operationNotifications(op.id);
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({
+      id: waiting!.id,
+      level: 'success',
+      title: `Installed ${APP} 1.0.0`,
+      inProgress: false,
+      link: `/extensions/${await idOf(APP)}`,
+    });
     const [installed] = await auditEvents(admin, { operation: 'extension.installed', resourceId: APP });
     expect(installed).toMatchObject({
       actorId: admin.user.id,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, testConfig, type TestDatabase } from '@cinatra/kernel/testing';
 import { createPlatform, type Platform } from '@cinatra/host';
@@ -25,6 +26,13 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Schema>; securitySchemes: Record<string, unknown> };
 }
+
+/** `scripts/apiTypes.js` (plain JS, shared with `npm run api:types`): the admin UI's API types. */
+interface ApiTypesModule {
+  API_TYPES_PATH: string;
+  renderApiTypes(document: unknown): Promise<string>;
+}
+const API_TYPES_MODULE = new URL('../../scripts/apiTypes.js', import.meta.url).href;
 
 let db: TestDatabase;
 let platform: Platform;
@@ -68,6 +76,10 @@ describe('the OpenAPI document', () => {
       'PUT /api/teams/{teamId}/members/{userId}',
       'POST /api/tokens',
       'GET /api/audit/events',
+      'GET /api/instance',
+      'GET /api/extensions/{extensionId}/logs',
+      'GET /api/agents',
+      'GET /api/agents/{vendor}/{slug}',
     ]) {
       expect(labels).toContain(expected);
     }
@@ -113,6 +125,12 @@ describe('the OpenAPI document', () => {
       'TeamMember',
       'ApiToken',
       'AuditEvent',
+      'Instance',
+      'Extension',
+      'ExtensionLogs',
+      'AgentCatalog',
+      'AgentSummary',
+      'AgentDetail',
     ]) {
       expect(schemas, name).toHaveProperty([name]);
     }
@@ -127,6 +145,17 @@ describe('the OpenAPI document', () => {
       expect(ref, 'a local component reference').toMatch(/^#\/components\/schemas\//);
       expect(schemas, ref).toHaveProperty([ref.split('/').at(-1)!]);
     }
+  });
+});
+
+describe("the admin UI's API types", () => {
+  test('ui/src/api/schema.d.ts is generated from this document', async () => {
+    const { API_TYPES_PATH, renderApiTypes } = (await import(API_TYPES_MODULE)) as ApiTypesModule;
+    const committed = await readFile(API_TYPES_PATH, 'utf8');
+    expect(
+      committed,
+      'ui/src/api/schema.d.ts is out of date with the routes: run `npm run api:types` and commit the result',
+    ).toBe(await renderApiTypes(doc));
   });
 });
 

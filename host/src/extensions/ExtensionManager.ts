@@ -38,6 +38,9 @@ import {
   type ExtensionManifest,
   type ExtensionMethods,
   type LlmResponse,
+  type PackageVerificationCode,
+  type TrustLookup,
+  type TrustTier,
   type VerifiedPackage,
 } from '@cinatra/sdk';
 import { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from '@cinatra/sdk/process';
@@ -55,8 +58,14 @@ import {
   type ExtensionStartSpec,
   type ExtensionSupervisor,
 } from './ExtensionSupervisor.js';
+import {
+  EXTENSION_LOG_BUFFER,
+  type ExtensionLogBuffer,
+  type ExtensionLogLine,
+} from './ExtensionLogBuffer.js';
 import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
 import { PACKAGE_STORE, type PackageStore } from './PackageStore.js';
+import { TRUST_STORE, type TrustStore } from './trust/TrustStore.js';
 
 export type ExtensionState =
   | 'installed'
@@ -79,12 +88,50 @@ export interface ExtensionLastError {
   at: string;
 }
 
+/**
+ * Who signed the installed version, read from its signature bundle and the trust store as it is
+ * now, without starting or re-verifying it (every load verifies). `verified`: the bundle names
+ * a key the trust store trusts and no load has failed verification since. `failed`: the last
+ * load failed verification (state `failed`, `lastError.code` a verification code), or the key is
+ * revoked or unknown or the version revoked, so the next load will be refused. `unknown`: the
+ * bundle cannot be read or names no key.
+ */
+export interface ExtensionSignature {
+  status: 'verified' | 'failed' | 'unknown';
+  /** `sha256:<hex>` of the signing key, as the bundle names it. */
+  keyId: string | null;
+  /** The key's publisher in the trust store. */
+  publisher: string | null;
+  /** The key's trust tier (`first-party`, `partner`, `community`, `private`). */
+  tier: TrustTier | null;
+}
+
+/** A JSON Schema property of one manifest setting. */
+export interface SettingSchemaProperty {
+  type: 'string' | 'number' | 'boolean';
+  description: string;
+  default?: SettingValue;
+  format?: 'uri';
+  /** The value names a kernel secret (read with `secrets.read`), never the secret itself. */
+  'x-cinatra-secret'?: true;
+}
+
+/** The manifest's `settings` as one JSON Schema object, for a settings form. */
+export interface ExtensionSettingsSchema {
+  type: 'object';
+  properties: Record<string, SettingSchemaProperty>;
+  additionalProperties: false;
+}
+
 export interface ExtensionView {
   id: string;
   name: string;
   version: string;
   displayName: string;
   publisher: string | null;
+  /** The trust tier of the key that signed the installed version (`signature.tier`). */
+  tier: TrustTier | null;
+  signature: ExtensionSignature;
   enabled: boolean;
   state: ExtensionState;
   /** Process id while a process runs. */
@@ -93,6 +140,7 @@ export interface ExtensionView {
   requestedPermissions: string[];
   grantedPermissions: string[];
   settings: Record<string, SettingValue>;
+  settingsSchema: ExtensionSettingsSchema;
   contributions: {
     mcpTools: Array<{
       name: string;
@@ -102,6 +150,9 @@ export interface ExtensionView {
     }>;
     llmProviders: Array<{ id: string; displayName: string; description?: string; models: string[] }>;
     skills: Array<{ id: string; displayName: string; description?: string }>;
+    connectors: Array<{ id: string; displayName: string; description?: string }>;
+    renderers: Array<{ id: string; displayName: string; description?: string; mimeTypes: string[] }>;
+    dashboardWidgets: Array<{ id: string; displayName: string; description?: string }>;
   };
   activationEvents: string[];
   /** Crashes within the quarantine window. */
@@ -192,6 +243,8 @@ export class ExtensionManager {
     @inject(CONTRIBUTION_REGISTRY) private readonly contributions: ContributionRegistry,
     @inject(EXTENSION_SUPERVISOR) private readonly supervisor: ExtensionSupervisor,
     @inject(HOST_API_DISPATCHER) private readonly hostApi: HostApiDispatcher,
+    @inject(TRUST_STORE) private readonly trust: TrustStore,
+    @inject(EXTENSION_LOG_BUFFER) private readonly logBuffer: ExtensionLogBuffer,
   ) {
     this.supervisor.on('crash', (crash) => {
       void this.handleCrash(crash).catch((error: unknown) =>
@@ -242,13 +295,24 @@ export class ExtensionManager {
     const query = this.db.knex(TABLE).orderBy('name');
     if (filter.name !== undefined) query.where('name', filter.name);
     const rows = (await query) as ExtensionRow[];
-    return Promise.all(rows.map((row) => this.view(row)));
+    const trust = await this.trust.lookup();
+    return Promise.all(rows.map((row) => this.view(row, trust)));
   }
 
   async get(name: string, auditMetadata: Record<string, unknown> = {}): Promise<ExtensionView> {
     const row = await this.find(name);
     await this.authorize('read', row, auditMetadata);
     return this.view(row);
+  }
+
+  /**
+   * The extension's last log lines, oldest first (see `ExtensionLogBuffer`): what its processes
+   * logged, printed and were refused, and their crashes. Authorized as a read of the extension.
+   */
+  async logs(name: string): Promise<ExtensionLogLine[]> {
+    const row = await this.find(name);
+    await this.authorize('read', row, { part: 'logs' });
+    return this.logBuffer.lines(name);
   }
 
   /** The name of the extension with this id (the HTTP API addresses extensions by id). */
@@ -905,14 +969,20 @@ export class ExtensionManager {
     return row;
   }
 
-  private async view(row: ExtensionRow): Promise<ExtensionView> {
-    const manifest = await this.packages.readManifest(row.name, row.version).catch(() => null);
+  /** `trust`: a trust store snapshot to reuse (a list reads it once). */
+  private async view(row: ExtensionRow, trust?: TrustLookup): Promise<ExtensionView> {
+    const [manifest, signature] = await Promise.all([
+      this.packages.readManifest(row.name, row.version).catch(() => null),
+      this.signatureOf(row, trust),
+    ]);
     return {
       id: row.id,
       name: row.name,
       version: row.version,
       displayName: manifest?.cinatra.displayName ?? row.name,
       publisher: manifest?.cinatra.publisher ?? null,
+      tier: signature.tier,
+      signature,
       enabled: row.enabled,
       state: row.state,
       pid: this.supervisor.pid(row.name),
@@ -920,6 +990,7 @@ export class ExtensionManager {
       requestedPermissions: manifest?.cinatra.permissions ?? [],
       grantedPermissions: row.grantedPermissions,
       settings: manifest ? effectiveSettings(manifest, row.settings) : row.settings,
+      settingsSchema: settingsSchemaOf(manifest),
       contributions: {
         mcpTools: manifest
           ? toolsOf(manifest).map(({ name, title, description, inputSchema }) => ({
@@ -944,6 +1015,13 @@ export class ExtensionManager {
               ...(description ? { description } : {}),
             }))
           : [],
+        connectors: idContributions(manifest?.cinatra.contributes.connectors),
+        renderers: (manifest?.cinatra.contributes.renderers ?? []).map((renderer) => ({
+          ...idContribution(renderer),
+          // Required by the manifest schema, though the manifest's static type does not carry it.
+          mimeTypes: (renderer as { mimeTypes?: string[] }).mimeTypes ?? [],
+        })),
+        dashboardWidgets: idContributions(manifest?.cinatra.contributes.dashboardWidgets),
       },
       activationEvents: manifest ? activationEvents(manifest) : [],
       recentCrashes: recentCrashes(row.crashTimes).length,
@@ -952,6 +1030,78 @@ export class ExtensionManager {
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
   }
+
+  /** See `ExtensionSignature`. */
+  private async signatureOf(row: ExtensionRow, trust?: TrustLookup): Promise<ExtensionSignature> {
+    const keyId = await this.packages.signingKeyId(row.name, row.version);
+    if (!keyId) return { status: 'unknown', keyId: null, publisher: null, tier: null };
+    const lookup = trust ?? (await this.trust.lookup());
+    const key = lookup.key(keyId);
+    const refused =
+      !key ||
+      key.revoked ||
+      lookup.versionRevoked(row.name, row.version) ||
+      (row.state === 'failed' &&
+        row.lastError !== null &&
+        Object.hasOwn(VERIFICATION_CODES, row.lastError.code));
+    return {
+      status: refused ? 'failed' : 'verified',
+      keyId,
+      publisher: key?.publisher ?? null,
+      tier: key?.tier ?? null,
+    };
+  }
+}
+
+/** Every `PackageVerificationCode`: a `lastError` with one of them is a failed verification. */
+const VERIFICATION_CODES: Record<PackageVerificationCode, true> = {
+  bundle_malformed: true,
+  signature_invalid: true,
+  unknown_key: true,
+  key_revoked: true,
+  version_revoked: true,
+  publisher_mismatch: true,
+  name_mismatch: true,
+  version_mismatch: true,
+  tarball_digest_mismatch: true,
+  file_modified: true,
+  file_missing: true,
+  file_added: true,
+};
+
+/**
+ * The manifest's settings as a JSON Schema object (empty without a manifest). A `secret`
+ * setting's value is the name of a kernel secret, never the secret: `x-cinatra-secret` marks it
+ * and its description says so.
+ */
+function settingsSchemaOf(manifest: ExtensionManifest | null): ExtensionSettingsSchema {
+  const properties: Record<string, SettingSchemaProperty> = {};
+  for (const [key, setting] of Object.entries(manifest?.cinatra.settings ?? {})) {
+    properties[key] = {
+      type: setting.type,
+      description: setting.secret
+        ? `${setting.description} (the name of a kernel secret, not the secret itself)`
+        : setting.description,
+      ...(setting.default !== undefined ? { default: setting.default } : {}),
+      ...(setting.format ? { format: setting.format } : {}),
+      ...(setting.secret ? { 'x-cinatra-secret': true as const } : {}),
+    };
+  }
+  return { type: 'object', properties, additionalProperties: false };
+}
+
+interface IdContribution {
+  id: string;
+  displayName: string;
+  description?: string;
+}
+
+function idContribution({ id, displayName, description }: IdContribution): IdContribution {
+  return { id, displayName, ...(description ? { description } : {}) };
+}
+
+function idContributions(contributions: readonly IdContribution[] | undefined): IdContribution[] {
+  return (contributions ?? []).map(idContribution);
 }
 
 function activationEvents(manifest: ExtensionManifest): string[] {

@@ -9,8 +9,9 @@ import {
   type Permission,
   type Resources,
 } from '@cinatra/sdk';
-import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
 import { ExtensionProcess, type ChunkOf, type ExtensionProcessExit } from '@cinatra/sdk/process';
+import { EXTENSION_LOG_BUFFER, type ExtensionLogBuffer } from './ExtensionLogBuffer.js';
+import { HOST_API_DISPATCHER, type HostApiDispatcher } from './HostApiDispatcher.js';
 
 /** Everything needed to start one extension process; built by the manager after verification. */
 export interface ExtensionStartSpec {
@@ -56,6 +57,7 @@ export interface CallOptions<M extends ExtensionMethod = ExtensionMethod> {
  * and activated before first use. Concurrent first uses share one start. A process that ends
  * without being asked (crash, memory limit, missed heartbeats, failure to start) is reported
  * as a `crash` event; restart and quarantine policy is the manager's (it owns the state).
+ * What a process logs, and each crash, is also kept in the `ExtensionLogBuffer`.
  */
 @injectable()
 export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] }> {
@@ -66,6 +68,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
   constructor(
     @inject(LOGGER) private readonly logger: Logger,
     @inject(HOST_API_DISPATCHER) private readonly dispatcher: HostApiDispatcher,
+    @inject(EXTENSION_LOG_BUFFER) private readonly logs: ExtensionLogBuffer,
   ) {
     super();
   }
@@ -193,7 +196,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
           .egressDenied(target, `${egress.host}:${egress.port}`, reason)
           .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused connection'));
       },
-      logger,
+      logger: this.logs.tee(spec.name, logger, logContext.probe ? `probe of ${spec.version}: ` : ''),
     });
   }
 
@@ -237,6 +240,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
       { extension: spec.name, extensionVersion: spec.version, pid: process.pid },
       'extension activated',
     );
+    this.logs.append(spec.name, 'info', `activated ${spec.version} (pid ${process.pid})`);
     return entry;
   }
 
@@ -248,6 +252,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
     message: string,
   ): void {
     this.logger.warn({ extension: spec.name, reason, code, signal }, 'extension process crashed');
+    this.logs.append(spec.name, 'error', `process ended (${reason}): ${message}`);
     this.emit('crash', { name: spec.name, version: spec.version, reason, code, signal, message });
   }
 

@@ -106,6 +106,23 @@ export class PackageStore {
   }
 
   /**
+   * The id of the key an installed version's signature bundle names (`verificationMaterial.
+   * publicKey.hint`), or null when the bundle is missing or names none. Read without
+   * verifying: for display (which key, hence which publisher and tier); `verify` decides loads.
+   */
+  async signingKeyId(name: string, version: string): Promise<string | null> {
+    try {
+      const bundle = JSON.parse(await this.readBundle(this.versionDir(name, version))) as {
+        verificationMaterial?: { publicKey?: { hint?: unknown } };
+      };
+      const hint = bundle.verificationMaterial?.publicKey?.hint;
+      return typeof hint === 'string' && hint !== '' ? hint : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
    * Installs a signed tarball: verifies it, unpacks it (plain files only, nothing executed)
    * next to its bundle, then verifies the unpacked directory before it becomes visible.
    * Refuses a version that is installed already. The registry pipeline (issue 5) builds on it.

@@ -2,6 +2,7 @@ import { CLASSIFICATION_REGISTRY, runAsActor, systemActor, type Kernel } from '@
 import { EXTENSION_LLM_PROVIDERS, ExtensionLlmProviders } from '../llm/ExtensionLlmProviders.js';
 import { ContributionRegistry } from './ContributionRegistry.js';
 import { EXTENSION_CLASSIFICATIONS } from './extensionClassifications.js';
+import { ExtensionLogBuffer } from './ExtensionLogBuffer.js';
 import { EXTENSION_MANAGER, ExtensionManager } from './ExtensionManager.js';
 import { ExtensionSupervisor } from './ExtensionSupervisor.js';
 import { HostApiDispatcher } from './HostApiDispatcher.js';
@@ -27,6 +28,7 @@ export async function registerExtensions(
     PackageStore,
     ContributionRegistry,
     HostApiDispatcher,
+    ExtensionLogBuffer,
     ExtensionSupervisor,
     ExtensionManager,
     InstallJournal,

@@ -12,14 +12,17 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { KernelError, type Kernel } from '@cinatra/kernel';
+import { adminUiRoutes, locateAdminUi } from './adminUi.js';
 import { sendProblem, toKernelError } from './problem.js';
 import { registerRequestContext } from './requestContext.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { extensionInstallRoutes } from './routes/extensionInstall.js';
 import { githubInstallRoutes } from './routes/githubInstall.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { instanceRoutes } from './routes/instance.js';
 import { llmRoutes } from './routes/llm.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -46,6 +49,8 @@ export type CinatraServer = FastifyInstance<
 export interface ServerOptions {
   /** Extra routes registered after the platform's own (benchmarks, later subsystems). */
   plugins?: Array<(app: CinatraServer, kernel: Kernel) => void>;
+  /** The built admin UI to serve at `/` (default: `@cinatra/ui`'s dist; null: none). */
+  adminUiDir?: string | null;
 }
 
 /**
@@ -133,6 +138,7 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
   registerSseShutdown(app);
   for (const routes of [
     healthRoutes,
+    instanceRoutes,
     authRoutes,
     userRoutes,
     organizationRoutes,
@@ -150,10 +156,13 @@ export async function createServer(kernel: Kernel, options: ServerOptions = {}):
     mcpRoutes,
     llmRoutes,
     skillRoutes,
+    agentRoutes,
     ...(options.plugins ?? []),
   ]) {
     routes(app, kernel);
   }
+
+  await adminUiRoutes(app, options.adminUiDir === undefined ? locateAdminUi() : options.adminUiDir);
 
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -84,6 +84,10 @@ export const ConfigSchema = Type.Object(
       /** The skills directory (`<dir>/<folder>/SKILL.md`); default `<dataDir>/skills`. */
       dir: Type.String({ minLength: 1 }),
     }),
+    agents: Type.Object({
+      /** The agent install directory (`<dir>/<vendor>/<slug>/cinatra/oas.json`), absolute once loaded. */
+      dir: Type.String({ minLength: 1 }),
+    }),
   },
   { additionalProperties: false },
 );

@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       github: { apiUrl: 'https://api.github.com' },
       mcp: { sessionIdleSeconds: 1_800, sessionsPerPrincipal: 16 },
       skills: { dir: resolve('.cinatra-data', 'skills') },
+      agents: { dir: resolve('agents') },
     });
     expect(driverFor(config, 'queue')).toBe('postgres');
     expect(driverFor(config, 'streams')).toBe('postgres');
@@ -101,6 +102,16 @@ describe('loadConfig defaults', () => {
       env: { CINATRA_DATA_DIR: '/var/lib/cinatra', CINATRA_SKILLS_DIR: 'team/skills' },
     });
     expect(own.skills.dir).toBe(resolve('team/skills'));
+  });
+
+  it('reads agents from the working directory unless told otherwise, from the file or the environment', () => {
+    expect(loadConfig({ env: {} }).agents.dir).toBe(resolve('agents'));
+    expect(loadConfig({ env: { CINATRA_AGENTS_DIR: '/srv/agents' } }).agents.dir).toBe('/srv/agents');
+    const file = tempFile('cinatra.yaml', 'agents:\n  dir: team/agents\n');
+    expect(loadConfig({ env: {}, configFile: file }).agents.dir).toBe(resolve('team/agents'));
+    expect(loadConfig({ env: { CINATRA_AGENTS_DIR: '/srv/agents' }, configFile: file }).agents.dir).toBe(
+      '/srv/agents',
+    );
   });
 });
 

@@ -203,6 +203,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'string',
     hint: 'a directory of <folder>/SKILL.md skill files, e.g. /etc/cinatra/skills (default <dataDir>/skills)',
   },
+  {
+    path: 'agents.dir',
+    env: 'CINATRA_AGENTS_DIR',
+    kind: 'string',
+    default: 'agents',
+    hint: 'a directory of <vendor>/<slug>/cinatra/oas.json agent packages, e.g. /srv/cinatra/agents',
+  },
 ];
 
 /** Which driver a service uses: the configured one, or for `auto` Redis when a Redis URL is set. */
@@ -289,6 +296,10 @@ export function loadConfig(options: LoadConfigOptions = {}): CinatraConfig {
   const skills = raw.skills as Record<string, unknown>;
   if (skills.dir === undefined) skills.dir = join(dataDir, 'skills');
   else if (typeof skills.dir === 'string' && skills.dir !== '') skills.dir = resolve(skills.dir);
+  // Agents are read from `agents` in the working directory (the repository's own when started
+  // from a checkout) unless the operator points elsewhere; relative paths resolve against it too.
+  const agents = raw.agents as Record<string, unknown>;
+  if (typeof agents.dir === 'string' && agents.dir !== '') agents.dir = resolve(agents.dir);
 
   const errors = [...Value.Errors(ConfigSchema, raw)];
   const first = errors.find((e) => e.instancePath !== '' && e.keyword !== 'boolean') ?? errors[0];

@@ -46,6 +46,7 @@ import {
   type Stage,
 } from './InstallJournal.js';
 import { assertTransition, type LifecycleState, type OperationKind } from './lifecycle.js';
+import { OPERATION_NOTIFIER, type OperationNotifier } from './OperationNotifier.js';
 import { integrityOf, PackageSourceError, type PackageSource } from './PackageSource.js';
 
 export interface InstallRequest {
@@ -146,6 +147,7 @@ export class InstallPipeline {
     @inject(PACKAGE_STORE) private readonly packages: PackageStore,
     @inject(EXTENSION_MANAGER) private readonly manager: ExtensionManager,
     @inject(INSTALL_JOURNAL) private readonly journal: InstallJournal,
+    @inject(OPERATION_NOTIFIER) private readonly notifier: OperationNotifier,
   ) {
     this.root = join(config.dataDir, 'extensions');
   }
@@ -186,6 +188,7 @@ export class InstallPipeline {
       );
     }
     await this.journal.update(op.id, { status: 'running' });
+    await this.notifier.running(op);
     if (onStage) this.listeners.set(op.id, onStage);
     let staged: Staged | undefined;
     try {
@@ -374,6 +377,7 @@ export class InstallPipeline {
       actorId: currentActor().principalId,
     });
     if (request.onStage) this.listeners.set(op.id, request.onStage);
+    await this.notifier.running(op);
     let staged: Staged | undefined;
     try {
       const resolved = await this.stage(op, 'resolve', async () => {
@@ -469,6 +473,7 @@ export class InstallPipeline {
       });
       if (held) {
         await this.journal.update(op.id, { status: 'pending_consent' });
+        await this.notifier.held(op);
         await this.audit.record({
           operation: 'extension.consent_requested',
           resourceType: 'extension',
@@ -596,6 +601,7 @@ export class InstallPipeline {
       if (existing && existing.version !== version) await this.packages.remove(name, existing.version);
     });
     await this.journal.update(op.id, { status: 'succeeded', error: null });
+    await this.notifier.succeeded(op, (await this.row(name))?.id ?? null);
     return this.journal.view(op.id);
   }
 
@@ -738,6 +744,7 @@ export class InstallPipeline {
         },
       })
       .catch(() => undefined);
+    await this.notifier.failed(op, described);
     if (error instanceof KernelError) return error;
     const kernelCode =
       error instanceof StageFailure

@@ -1,6 +1,6 @@
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { Kernel } from '@cinatra/kernel';
-import { PERMISSION_PATTERN } from '@cinatra/sdk';
+import { PERMISSION_PATTERN, TRUST_TIERS } from '@cinatra/sdk';
 import { EXTENSION_MANAGER } from '../../extensions/ExtensionManager.js';
 import type { CinatraServer } from '../createServer.js';
 import { DateTime, Uuid, withProblems } from '../schemas.js';
@@ -11,6 +11,61 @@ const ExtensionState = Type.Union(
   ),
 );
 const SettingValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const TrustTier = Type.Union(TRUST_TIERS.map((tier) => Type.Literal(tier)));
+
+const Signature = Type.Object(
+  {
+    status: Type.Union([Type.Literal('verified'), Type.Literal('failed'), Type.Literal('unknown')], {
+      description:
+        'verified: signed by a key the trust store trusts, no load failed verification since; failed: the last load failed verification, or the key or version is revoked or the key unknown (the next load is refused); unknown: no readable signature bundle',
+    }),
+    keyId: Nullable(Type.String({ description: 'sha256:<hex> of the signing key' })),
+    publisher: Nullable(Type.String({ description: "The key's publisher in the trust store" })),
+    tier: Nullable(TrustTier),
+  },
+  { description: 'Who signed the installed version; read without starting it (every load verifies)' },
+);
+
+const SettingsSchema = Type.Object(
+  {
+    type: Type.Literal('object'),
+    properties: Type.Record(
+      Type.String(),
+      Type.Object({
+        type: Type.Union([Type.Literal('string'), Type.Literal('number'), Type.Literal('boolean')]),
+        description: Type.String(),
+        default: Type.Optional(SettingValue),
+        format: Type.Optional(Type.Literal('uri')),
+        'x-cinatra-secret': Type.Optional(
+          Type.Literal(true, { description: 'The value is the name of a kernel secret, not the secret' }),
+        ),
+      }),
+    ),
+    additionalProperties: Type.Literal(false),
+  },
+  { description: "JSON Schema of the manifest's settings (PUT …/settings takes values for these keys)" },
+);
+
+const IdContribution = {
+  id: Type.String(),
+  displayName: Type.String(),
+  description: Type.Optional(Type.String()),
+};
+
+export const ExtensionLogView = Type.Object(
+  {
+    lines: Type.Array(
+      Type.Object({
+        at: DateTime,
+        level: Type.Union(['debug', 'info', 'warn', 'error'].map((level) => Type.Literal(level))),
+        message: Type.String(),
+      }),
+      { description: 'Oldest first; at most the last 200' },
+    ),
+  },
+  { $id: 'ExtensionLogs', title: 'ExtensionLogs' },
+);
 
 export const ExtensionView = Type.Object(
   {
@@ -19,6 +74,8 @@ export const ExtensionView = Type.Object(
     version: Type.String(),
     displayName: Type.String(),
     publisher: Type.Union([Type.String(), Type.Null()]),
+    tier: Nullable(TrustTier),
+    signature: Signature,
     enabled: Type.Boolean(),
     state: ExtensionState,
     pid: Type.Union([Type.Integer(), Type.Null()], { description: 'Process id while it runs' }),
@@ -34,6 +91,7 @@ export const ExtensionView = Type.Object(
     requestedPermissions: Type.Array(Type.String(), { description: 'What the manifest asks for' }),
     grantedPermissions: Type.Array(Type.String(), { description: 'What a platform admin approved' }),
     settings: Type.Record(Type.String(), SettingValue),
+    settingsSchema: SettingsSchema,
     contributions: Type.Object({
       mcpTools: Type.Array(
         Type.Object({
@@ -58,6 +116,14 @@ export const ExtensionView = Type.Object(
           description: Type.Optional(Type.String()),
         }),
       ),
+      connectors: Type.Array(Type.Object(IdContribution)),
+      renderers: Type.Array(
+        Type.Object({
+          ...IdContribution,
+          mimeTypes: Type.Array(Type.String(), { description: 'Media types the renderer shows' }),
+        }),
+      ),
+      dashboardWidgets: Type.Array(Type.Object(IdContribution)),
     }),
     activationEvents: Type.Array(Type.String()),
     recentCrashes: Type.Integer({ description: 'Crashes in the last 5 minutes (3 quarantine it)' }),
@@ -80,6 +146,7 @@ const response = withProblems({ 200: Type.Ref('Extension') });
 export function extensionRoutes(app: CinatraServer, kernel: Kernel): void {
   const manager = kernel.resolve(EXTENSION_MANAGER);
   app.addSchema(ExtensionView);
+  app.addSchema(ExtensionLogView);
   const byId = async (id: string) => manager.nameOf(id);
 
   app.get(
@@ -109,6 +176,20 @@ export function extensionRoutes(app: CinatraServer, kernel: Kernel): void {
       },
     },
     async (request) => manager.get(await byId(request.params.extensionId)),
+  );
+
+  app.get(
+    '/api/extensions/:extensionId/logs',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          "The extension's last 200 log lines: its own logs, stdout (info), stderr (warn), refused egress, crashes",
+        params: Params,
+        response: withProblems({ 200: Type.Ref('ExtensionLogs') }),
+      },
+    },
+    async (request) => ({ lines: await manager.logs(await byId(request.params.extensionId)) }),
   );
 
   for (const [action, summary] of [
