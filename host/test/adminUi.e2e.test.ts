@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -86,6 +86,39 @@ async function navigate(group: string, link: string, title: string | RegExp): Pr
   expect(group).toBeTruthy();
 }
 
+/**
+ * Gives the test extension what the host renders as forms: a setting and a connector whose
+ * setup is a JSON Schema (extension UI as data; no extension code runs in the page).
+ */
+function declareSetupForms(dir: string): void {
+  const file = join(dir, 'package.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { cinatra: Record<string, unknown> };
+  manifest.cinatra.kinds = ['mcp-tools', 'connector'];
+  manifest.cinatra.settings = {
+    greeting: { type: 'string', description: 'What the hello tool says', default: 'Hello' },
+  };
+  manifest.cinatra.contributes = {
+    ...(manifest.cinatra.contributes as object),
+    connectors: [
+      {
+        id: 'helpdesk',
+        displayName: 'Helpdesk',
+        description: 'Reads tickets from a helpdesk',
+        setupSchema: {
+          type: 'object',
+          required: ['baseUrl', 'tokenSecret'],
+          properties: {
+            baseUrl: { type: 'string', format: 'uri', title: 'Helpdesk URL' },
+            tokenSecret: { type: 'string', title: 'API token secret', 'x-cinatra-secret': true },
+            pageSize: { type: 'integer', title: 'Tickets per page', minimum: 1, maximum: 100, default: 25 },
+          },
+        },
+      },
+    ],
+  };
+  writeFileSync(file, JSON.stringify(manifest));
+}
+
 async function auditRows(operation: string): Promise<number> {
   await page.getByLabel('Operation').fill(operation);
   await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -151,6 +184,9 @@ describe('the admin UI in a real browser', () => {
     await teamDialog.getByRole('button', { name: 'Create team' }).click();
     await page.getByRole('link', { name: 'Tier one' }).waitFor();
     await inspect('04-organization');
+    await page.getByRole('link', { name: 'Tier one' }).click();
+    await heading(/Tier one/);
+    await inspect('04-team');
   });
 
   test('create an API token: its secret is shown once', async () => {
@@ -184,6 +220,7 @@ describe('the admin UI in a real browser', () => {
   test('install a signed extension from the instance registry through the consent dialog', async () => {
     // A third-party author publishes with the token made above (real npm publish protocol).
     const dir = await writeHelloExtension(work, { name: EXTENSION, permissions: ['storage'] });
+    declareSetupForms(dir);
     await publishToEmbeddedRegistry(platform, dir, publishToken, publisher);
 
     await navigate('Extensions', 'Marketplace', 'Marketplace');
@@ -211,6 +248,21 @@ describe('the admin UI in a real browser', () => {
     await page.getByText('hello', { exact: true }).first().waitFor();
     await page.getByText('Says hello').first().waitFor();
     await inspect('09-extension');
+
+    // Settings and connector setup are forms the host renders from the declared schemas.
+    await page.getByLabel(/greeting/i).fill('Good morning');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/saved/i).first().waitFor();
+    await page.getByRole('button', { name: 'Set up Helpdesk' }).click();
+    const setup = page.getByRole('dialog', { name: 'Set up Helpdesk' });
+    await setup.getByLabel('Helpdesk URL').fill('not a url');
+    await setup.getByLabel('API token secret').fill('helpdesk-token');
+    await setup.getByRole('button', { name: 'Save' }).click();
+    await setup.getByText(/URL/).nth(1).waitFor(); // checked before sending
+    await inspect('09-connector-setup');
+    await setup.getByLabel('Helpdesk URL').fill('https://help.example.com');
+    await setup.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Configured').first().waitFor();
     await page.getByRole('button', { name: 'Disable', exact: true }).click();
     const confirm = page.getByRole('dialog');
     if (await confirm.isVisible()) await confirm.getByRole('button', { name: /Disable/ }).click();
@@ -279,6 +331,15 @@ describe('the admin UI in a real browser', () => {
     for (const [index, [group, link, title]] of screens.entries()) {
       await navigate(group, link, title);
       await inspect(`${13 + index}-${link.toLowerCase().replaceAll(/[^a-z]+/g, '-')}`);
+    }
+    // Pages reached from links inside others.
+    for (const [path, title] of [
+      ['/marketplace/github', 'Install from GitHub'],
+      ['/marketplace/promotions', 'Promotions'],
+    ]) {
+      await page.goto(path!);
+      await heading(title!);
+      await inspect(`${path!.slice(1).replaceAll('/', '-')}`);
     }
     // An agent's compiled input schema, rendered as the form a run will use.
     await navigate('Agents', 'Catalogue', 'Agents');

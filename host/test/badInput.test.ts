@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runAsActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
-import { generateSigningKey } from '@cinatra/sdk';
-import { createPlatform } from '@cinatra/host';
+import { generateSigningKey, packExtension, signExtension } from '@cinatra/sdk';
+import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import {
   PASSWORD,
   anonymous,
@@ -16,6 +20,7 @@ import {
   type Method,
   type SessionClient,
 } from './support/apiClient.js';
+import { adminActorOf, writeHelloExtension } from './support/extensionSetup.js';
 
 /**
  * Bad input against every route of the OpenAPI document: a route added later is swept
@@ -131,6 +136,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api/notifications/read': () => ({ all: true }),
   'PUT /api/extensions/{extensionId}/grants': () => ({ permissions: [] }),
   'PUT /api/extensions/{extensionId}/settings': () => ({ values: {} }),
+  'PUT /api/extensions/{extensionId}/connectors/{connectorId}/setup': () => ({ values: {} }),
   'POST /api/extensions/install': () => ({ name: '@acme/none', approvePermissions: [] }),
   'POST /api/extensions/{extensionId}/update': () => ({ range: 'latest' }),
   'POST /api/extensions/install/github': () => ({ url: 'https://github.com/acme/none', tag: 'v1.0.0' }),
@@ -203,6 +209,25 @@ function wrongValue(schema: JsonSchema): unknown {
 
 let admin: SessionClient;
 let realIds: Record<string, string>;
+let work: string | undefined;
+
+/** An installed extension (signed by a key trusted for its publisher), for routes under an extension. */
+async function installExtension(): Promise<string> {
+  work = await mkdtemp(join(tmpdir(), 'cinatra-bad-input-'));
+  const key = generateSigningKey();
+  const trusted = await admin.post('/api/trust/keys', {
+    publicKeyPem: key.publicKeyPem,
+    publisher: 'acme',
+    tier: 'private',
+  });
+  expect(trusted.statusCode, trusted.body).toBe(201);
+  const { tarball } = await packExtension(await writeHelloExtension(work, { name: '@acme/bad-input' }));
+  const bundle = await signExtension({ tarball, privateKeyPem: key.privateKeyPem });
+  const installed = await runAsActor(adminActorOf(admin), () =>
+    platform.kernel.resolve(EXTENSION_MANAGER).install(tarball, bundle),
+  );
+  return installed.id;
+}
 
 beforeAll(async () => {
   admin = await setUpAdmin(platform);
@@ -228,6 +253,7 @@ beforeAll(async () => {
   realIds = { organizationId: org.id, teamId: team.id, userId: member.id, tokenId: token.id };
   realIds.secretId = secret.id;
   realIds.granteeId = member.id;
+  realIds.extensionId = await installExtension();
   expect(
     (await admin.post(`/api/secrets/${secret.id}/grants`, { granteeType: 'user', granteeId: member.id }))
       .statusCode,
@@ -237,6 +263,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.stop();
   await db?.drop();
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 test('the OpenAPI document lists the routes this sweep relies on', () => {

@@ -107,6 +107,13 @@ export interface HostApi {
   };
   /** Effective settings: manifest defaults merged with the operator's values. */
   settings: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Setup values of the connectors a platform admin set up, by connector id (those under
+   * `contributes.connectors`; one never set up is absent), as checked against its `setupSchema`.
+   * A property marked `x-cinatra-secret` holds the name of a kernel secret: read the secret with
+   * `host.secrets.read(name)` (needs `secrets.read:<name>`).
+   */
+  connectors: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Declares an extension; returns the definition unchanged, typed. */

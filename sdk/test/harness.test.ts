@@ -53,6 +53,25 @@ describe('startExtension', () => {
     expect(ext.enqueued).toEqual([]);
   });
 
+  it('hands connector setups to the extension as host.connectors, only those set up', async () => {
+    expect((await (await start()).callTool('connectors')).structuredContent).toEqual({ connectors: {} });
+    const crm = { baseUrl: 'https://crm.example.com', tokenSecret: 'crm-token', pageSize: 50 };
+    const ext = await start({ connectors: { crm } });
+    expect((await ext.callTool('connectors')).structuredContent).toEqual({ connectors: { crm } });
+  });
+
+  it('refuses a connector setup the platform would: undeclared, nothing to set up, off its schema', async () => {
+    await expect(start({ connectors: { billing: {} } })).rejects.toThrow('declares no connector "billing"');
+    await expect(start({ connectors: { ledger: {} } })).rejects.toThrow(
+      'connector "ledger" of @acme/harness-probe declares no setupSchema',
+    );
+    await expect(
+      start({ connectors: { crm: { baseUrl: 'https://crm.example.com', pageSize: 0 } } }),
+    ).rejects.toThrow(
+      /does not match its setupSchema: .*\/tokenSecret must have required property.*\/pageSize must be >= 1/,
+    );
+  });
+
   it('refuses what the platform would refuse before anything runs', async () => {
     await expect(start({ permissions: ['notifications.send'] })).rejects.toThrow(
       '@acme/harness-probe does not request "notifications.send"',

@@ -35,6 +35,7 @@ import {
   parsePermission,
   type CallMeta,
   type CallToolResult,
+  type ConnectorSetups,
   type ExtensionManifest,
   type ExtensionMethods,
   type LlmResponse,
@@ -43,7 +44,14 @@ import {
   type TrustTier,
   type VerifiedPackage,
 } from '@cinatra/sdk';
-import { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from '@cinatra/sdk/process';
+import {
+  connectorSetups,
+  effectiveSettings,
+  isHttpUrl,
+  networkHosts,
+  type SettingValue,
+} from '@cinatra/sdk/process';
+import { connectorSetupErrors } from './connectorSetupErrors.js';
 import {
   CONTRIBUTION_REGISTRY,
   llmProvidersOf,
@@ -123,6 +131,17 @@ export interface ExtensionSettingsSchema {
   additionalProperties: false;
 }
 
+/** A connector as the view lists it: what it is, what setting it up takes, and how it is set up. */
+export interface ExtensionConnectorView {
+  id: string;
+  displayName: string;
+  description?: string;
+  /** The manifest's `setupSchema` (a JSON Schema object, rendered as a form); null: nothing to set up. */
+  setupSchema: Record<string, unknown> | null;
+  /** The values it was set up with (`PUT …/connectors/{id}/setup`), or null when never set up. */
+  setup: Record<string, unknown> | null;
+}
+
 export interface ExtensionView {
   id: string;
   name: string;
@@ -150,7 +169,7 @@ export interface ExtensionView {
     }>;
     llmProviders: Array<{ id: string; displayName: string; description?: string; models: string[] }>;
     skills: Array<{ id: string; displayName: string; description?: string }>;
-    connectors: Array<{ id: string; displayName: string; description?: string }>;
+    connectors: ExtensionConnectorView[];
     renderers: Array<{ id: string; displayName: string; description?: string; mimeTypes: string[] }>;
     dashboardWidgets: Array<{ id: string; displayName: string; description?: string }>;
   };
@@ -170,6 +189,8 @@ interface ExtensionRow {
   state: ExtensionState;
   grantedPermissions: string[];
   settings: Record<string, SettingValue>;
+  /** Connector id → setup values (see `setConnectorSetup`). */
+  connectorSetups: ConnectorSetups;
   crashTimes: string[];
   quarantinedAt: Date | null;
   lastError: ExtensionLastError | null;
@@ -223,8 +244,9 @@ export interface CallLlmOptions {
  * minutes quarantines it (no restarts until an admin resets it; platform admins are
  * notified). Everything else keeps running.
  *
- * Grant and settings changes stop the extension's process: the process receives its grants,
- * network allow-list and settings when it starts, so the next use starts it with the new ones.
+ * Grant, settings and connector setup changes stop the extension's process: the process receives
+ * its grants, network allow-list, settings and connector setups when it starts, so the next use
+ * starts it with the new ones.
  */
 @injectable()
 export class ExtensionManager {
@@ -513,6 +535,53 @@ export class ExtensionManager {
     return this.get(name);
   }
 
+  /**
+   * Sets one connector up: replaces its setup values with `values`, which must match the
+   * connector's declared `setupSchema` (every failing field is named, at `/body/values/<field>`;
+   * a field marked `x-cinatra-secret` must name a kernel secret). Nothing is stored when any
+   * check fails. The running process stops: the next use starts it with the new values
+   * (`host.connectors`). Audited as `extension.connector_configured` with the connector and the
+   * keys set, never the values.
+   */
+  async setConnectorSetup(
+    name: string,
+    connectorId: string,
+    values: Record<string, unknown>,
+  ): Promise<ExtensionView> {
+    const row = await this.find(name);
+    await this.authorize('configure', row);
+    const manifest = await this.packages.readManifest(row.name, row.version);
+    const connector = manifest.cinatra.contributes.connectors?.find((c) => c.id === connectorId);
+    if (!connector) {
+      throw new KernelError('not_found', `${name} ${row.version} declares no connector "${connectorId}".`);
+    }
+    if (!connector.setupSchema) {
+      throw new KernelError(
+        'not_found',
+        `Connector "${connectorId}" of ${name} has nothing to set up: its manifest declares no setupSchema.`,
+      );
+    }
+    const errors = connectorSetupErrors(connector.setupSchema, values);
+    if (errors.length > 0) {
+      throw new KernelError(
+        'validation_failed',
+        `The setup of ${connector.displayName} was refused: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`,
+        { errors },
+      );
+    }
+    await this.supervisor.stop(name);
+    await this.transition(
+      row,
+      {
+        connectorSetups: { ...row.connectorSetups, [connectorId]: values },
+        state: row.state === 'active' ? 'inactive' : row.state,
+      },
+      'extension.connector_configured',
+      { connector: connectorId, keys: Object.keys(values) },
+    );
+    return this.get(name);
+  }
+
   /** Lets a quarantined extension run again (its crash count starts from zero). */
   async resetQuarantine(name: string): Promise<ExtensionView> {
     const row = await this.find(name);
@@ -652,7 +721,14 @@ export class ExtensionManager {
     if (!manifest) throw new RpcError('extension_unavailable', unavailableReason(await this.find(name)));
     this.contributions.set(manifest);
     await this.supervisor.ensureStarted(
-      await this.startSpec(name, row.version, manifest, row.grantedPermissions, row.settings),
+      await this.startSpec(
+        name,
+        row.version,
+        manifest,
+        row.grantedPermissions,
+        row.settings,
+        row.connectorSetups,
+      ),
     );
     await this.db
       .knex(TABLE)
@@ -671,14 +747,16 @@ export class ExtensionManager {
   /**
    * Health check of an installed version beside the current one (the install pipeline, before
    * it switches): verifies that version's files against its bundle and the trust store, its
-   * manifest, engine range and publisher, then starts it in a probe process with these grants
-   * and settings and activates it. Rejects with the reason; touches no row, counts no crash.
+   * manifest, engine range and publisher, then starts it in a probe process with these grants,
+   * settings and connector setups and activates it. Rejects with the reason; touches no row,
+   * counts no crash.
    */
   async probeVersion(
     name: string,
     version: string,
     grantedPermissions: readonly string[],
     storedSettings: Record<string, SettingValue>,
+    storedConnectorSetups: ConnectorSetups = {},
   ): Promise<void> {
     const verified = await this.packages.verify(name, version);
     const manifest = await this.packages.readManifest(name, version);
@@ -695,17 +773,28 @@ export class ExtensionManager {
       );
     }
     await this.supervisor.probe(
-      await this.startSpec(name, version, manifest, grantedPermissions, storedSettings),
+      await this.startSpec(
+        name,
+        version,
+        manifest,
+        grantedPermissions,
+        storedSettings,
+        storedConnectorSetups,
+      ),
     );
   }
 
-  /** What a process of `name@version` starts with: its package, grants, data dir and settings. */
+  /**
+   * What a process of `name@version` starts with: its package, grants, data dir, settings and
+   * connector setups.
+   */
   private async startSpec(
     name: string,
     version: string,
     manifest: ExtensionManifest,
     grantedPermissions: readonly string[],
     storedSettings: Record<string, SettingValue>,
+    storedConnectorSetups: ConnectorSetups,
   ): Promise<ExtensionStartSpec> {
     const granted = grantedPermissions.map(parsePermission);
     const settings = effectiveSettings(manifest, storedSettings);
@@ -723,6 +812,7 @@ export class ExtensionManager {
         settings,
       ),
       settings,
+      connectors: connectorSetups(manifest, storedConnectorSetups),
       permissions: granted,
     };
   }
@@ -912,7 +1002,14 @@ export class ExtensionManager {
     changes: Partial<
       Pick<
         ExtensionRow,
-        'enabled' | 'state' | 'grantedPermissions' | 'settings' | 'crashTimes' | 'quarantinedAt' | 'lastError'
+        | 'enabled'
+        | 'state'
+        | 'grantedPermissions'
+        | 'settings'
+        | 'connectorSetups'
+        | 'crashTimes'
+        | 'quarantinedAt'
+        | 'lastError'
       >
     >,
     operation: string,
@@ -1015,7 +1112,7 @@ export class ExtensionManager {
               ...(description ? { description } : {}),
             }))
           : [],
-        connectors: idContributions(manifest?.cinatra.contributes.connectors),
+        connectors: connectorViews(manifest, row.connectorSetups),
         renderers: (manifest?.cinatra.contributes.renderers ?? []).map((renderer) => ({
           ...idContribution(renderer),
           // Required by the manifest schema, though the manifest's static type does not carry it.
@@ -1102,6 +1199,20 @@ function idContribution({ id, displayName, description }: IdContribution): IdCon
 
 function idContributions(contributions: readonly IdContribution[] | undefined): IdContribution[] {
   return (contributions ?? []).map(idContribution);
+}
+
+/** The view's connectors; `setup` is what the process receives (`connectorSetups`). */
+function connectorViews(
+  manifest: ExtensionManifest | null,
+  stored: ConnectorSetups,
+): ExtensionConnectorView[] {
+  if (!manifest) return [];
+  const delivered = connectorSetups(manifest, stored);
+  return (manifest.cinatra.contributes.connectors ?? []).map((connector) => ({
+    ...idContribution(connector),
+    setupSchema: connector.setupSchema ?? null,
+    setup: delivered[connector.id] ?? null,
+  }));
 }
 
 function activationEvents(manifest: ExtensionManifest): string[] {

@@ -4,6 +4,7 @@ import { LOGGER, type Logger } from '@cinatra/kernel';
 import {
   RpcError,
   type CallMeta,
+  type ConnectorSetups,
   type ExtensionMethod,
   type ExtensionMethods,
   type Permission,
@@ -23,6 +24,8 @@ export interface ExtensionStartSpec {
   resources: Resources;
   networkHosts: string[];
   settings: Record<string, string | number | boolean>;
+  /** Setup values of the connectors an admin set up (a snapshot, like the grants). */
+  connectors: ConnectorSetups;
   /** Granted permissions (a snapshot: changing grants stops the process, see `ExtensionManager`). */
   permissions: Permission[];
 }
@@ -184,6 +187,7 @@ export class ExtensionSupervisor extends EventEmitter<{ crash: [ExtensionCrash] 
       resources: spec.resources,
       networkHosts: spec.networkHosts,
       settings: spec.settings,
+      connectors: spec.connectors,
       permissions: spec.permissions,
       hostApi: this.dispatcher.forExtension(target),
       onPermissionDenied: (denial) => {

@@ -13,8 +13,10 @@ export const MANIFEST_API_VERSION = 1;
 /** Version of the host API extensions are built against; `engine` ranges are matched against it. */
 export const HOST_API_VERSION = '1.0.0';
 
-const Identifier = (description: string) =>
-  Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description });
+/** Ids of contributions (connectors, providers…), publishers and affinity groups. */
+export const IDENTIFIER_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,63}$';
+
+const Identifier = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description });
 
 const Description = Type.String({ minLength: 1, maxLength: 2000 });
 const DisplayName = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
@@ -24,6 +26,13 @@ const JsonSchemaObject = Type.Object(
   { type: Type.Literal('object') },
   { additionalProperties: true, description: 'A JSON Schema whose top-level type is "object"' },
 );
+
+/**
+ * Marks a property of a connector's `setupSchema` whose value is the name of a kernel secret
+ * (read with `secrets.read:<name>`), never the secret itself: credentials are kept in the
+ * kernel's secret store, not in setup values.
+ */
+export const SECRET_REFERENCE_KEYWORD = 'x-cinatra-secret';
 
 export const EXTENSION_KINDS = [
   'mcp-tools',
@@ -72,6 +81,32 @@ const IdContribution = (extra: Record<string, TSchema> = {}) =>
     { additionalProperties: false },
   );
 
+/**
+ * A connector. `setupSchema` is what a platform admin fills in to set it up, rendered by the
+ * admin UI as a form (no extension code runs there); the values reach the running extension as
+ * `host.connectors[id]`. Credentials are never setup values: a property marked
+ * `x-cinatra-secret: true` takes the name of a kernel secret, which the extension reads with
+ * `secrets.read:<name>` (as settings with `secret: true`).
+ */
+const ConnectorContribution = Type.Object(
+  {
+    id: Identifier('Unique in the extension'),
+    displayName: DisplayName,
+    description: Type.Optional(Description),
+    setupSchema: Type.Optional(
+      Type.Object(
+        { type: Type.Literal('object') },
+        {
+          additionalProperties: true,
+          description: `JSON Schema (top-level type "object") of the connector's setup values; a property marked "${SECRET_REFERENCE_KEYWORD}": true takes the name of a kernel secret, never a credential`,
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ConnectorContribution = Static<typeof ConnectorContribution>;
+
 export const ContributesSchema = Type.Object(
   {
     mcpTools: Type.Optional(Type.Array(McpToolContribution, { maxItems: 200 })),
@@ -80,7 +115,7 @@ export const ContributesSchema = Type.Object(
         maxItems: 50,
       }),
     ),
-    connectors: Type.Optional(Type.Array(IdContribution(), { maxItems: 50 })),
+    connectors: Type.Optional(Type.Array(ConnectorContribution, { maxItems: 50 })),
     renderers: Type.Optional(
       Type.Array(IdContribution({ mimeTypes: Type.Array(Type.String({ minLength: 3 }), { minItems: 1 }) }), {
         maxItems: 50,

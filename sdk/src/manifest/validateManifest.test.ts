@@ -161,6 +161,71 @@ describe('validateManifest', () => {
     );
   });
 
+  describe('connector setupSchema', () => {
+    const withConnector = (connector: Json) =>
+      manifest({
+        kinds: ['mcp-tools', 'connector'],
+        contributes: {
+          mcpTools: [{ name: 't', description: 'd', inputSchema: { type: 'object' } }],
+          connectors: [{ id: 'crm', displayName: 'CRM', ...connector }],
+        },
+      });
+    const setupAt = '/cinatra/contributes/connectors/0/setupSchema';
+
+    it('accepts an object schema whose secret references are strings, nested ones too', () => {
+      const setupSchema = {
+        type: 'object',
+        properties: {
+          baseUrl: { type: 'string', format: 'uri' },
+          tokenSecret: { type: 'string', 'x-cinatra-secret': true },
+          oauth: {
+            type: 'object',
+            properties: { clientSecret: { type: 'string', 'x-cinatra-secret': true } },
+          },
+        },
+        required: ['baseUrl', 'tokenSecret'],
+      };
+      const accepted = validateManifest(withConnector({ setupSchema }));
+      expect(accepted.cinatra.contributes.connectors?.[0]?.setupSchema).toEqual(setupSchema);
+      expect(validateManifest(withConnector({})).cinatra.contributes.connectors?.[0]).toEqual({
+        id: 'crm',
+        displayName: 'CRM',
+      });
+    });
+
+    it('refuses a schema whose top-level type is not "object", or that does not compile', () => {
+      expect(refusedAt(withConnector({ setupSchema: { type: 'string' } }))).toBe(`${setupAt}/type`);
+      expect(
+        refusedAt(withConnector({ setupSchema: { type: 'object', properties: { a: { type: 'strin' } } } })),
+      ).toBe(setupAt);
+    });
+
+    it('refuses a secret reference that is not a string, and password fields', () => {
+      expect(
+        refusedAt(
+          withConnector({
+            setupSchema: {
+              type: 'object',
+              properties: { token: { type: 'number', 'x-cinatra-secret': true } },
+            },
+          }),
+        ),
+      ).toBe(`${setupAt}/properties/token/x-cinatra-secret`);
+      expect(
+        refusedAt(
+          withConnector({
+            setupSchema: {
+              type: 'object',
+              properties: {
+                auth: { type: 'object', properties: { password: { type: 'string', writeOnly: true } } },
+              },
+            },
+          }),
+        ),
+      ).toBe(`${setupAt}/properties/auth/properties/password/writeOnly`);
+    });
+  });
+
   it('refuses activation events that name nothing contributed', () => {
     expect(refusedAt(manifest({ activationEvents: ['onMcpTool:nope'] }))).toBe('/cinatra/activationEvents/0');
     expect(refusedAt(manifest({ activationEvents: ['onStartup', 'onConnector:x'] }))).toBe(
@@ -266,6 +331,10 @@ describe('the published JSON Schema', () => {
       manifest({ entry: '../evil.js' }),
       manifest({ sandbox: false }),
       manifest({ contributes: { mcpTools: [{ name: 't', description: 'd' }] } }),
+      manifest({
+        kinds: ['connector'],
+        contributes: { connectors: [{ id: 'crm', displayName: 'CRM', setupSchema: { type: 'array' } }] },
+      }),
     ]) {
       expect(validate(bad)).toBe(false);
       expect(() => validateManifest(bad)).toThrow(ManifestError);

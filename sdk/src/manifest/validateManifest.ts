@@ -4,6 +4,7 @@ import { Value } from 'typebox/value';
 import {
   ExtensionPackageSchema,
   HOST_API_VERSION,
+  SECRET_REFERENCE_KEYWORD,
   type CinatraBlock,
   type ExtensionKind,
   type ExtensionManifest,
@@ -21,7 +22,8 @@ export class ManifestError extends Error {
   }
 }
 
-const schemaCompiler = new Ajv.default({ strict: false, allErrors: false });
+/** Only checks that declared schemas compile: formats are left to whoever validates values against them. */
+const schemaCompiler = new Ajv.default({ strict: false, allErrors: false, validateFormats: false });
 
 /** Which contribution list each kind promises to fill. */
 const KIND_CONTRIBUTES: Record<ExtensionKind, keyof CinatraBlock['contributes']> = {
@@ -96,6 +98,16 @@ export function validateManifest(packageJson: unknown): ExtensionManifest {
         );
       }
     }
+  }
+  for (const [index, connector] of (block.contributes.connectors ?? []).entries()) {
+    if (!connector.setupSchema) continue;
+    const path = `/cinatra/contributes/connectors/${index}/setupSchema`;
+    try {
+      schemaCompiler.compile(connector.setupSchema);
+    } catch (error) {
+      throw new ManifestError(path, `is not a valid JSON Schema (${(error as Error).message})`);
+    }
+    checkSetupProperties(connector.setupSchema, path, 0);
   }
   const contributed = new Set(impliedActivationEvents(block));
   for (const [index, event] of (block.activationEvents ?? []).entries()) {
@@ -174,6 +186,38 @@ export function activationEventsOf(manifest: ExtensionManifest): string[] {
   return [
     ...new Set([...(manifest.cinatra.activationEvents ?? []), ...impliedActivationEvents(manifest.cinatra)]),
   ];
+}
+
+/** Nesting of `properties` looked at for secret references; deeper schemas are not walked. */
+const MAX_SETUP_DEPTH = 16;
+
+/**
+ * Setup values are stored as they are and shown to admins, so they must not hold credentials:
+ * a property marked `x-cinatra-secret` is a string (the name of a kernel secret), and a
+ * `writeOnly` property (a password field) is refused, pointing at the secret convention.
+ */
+function checkSetupProperties(schema: Record<string, unknown>, path: string, depth: number): void {
+  const properties = schema.properties;
+  if (depth > MAX_SETUP_DEPTH || typeof properties !== 'object' || properties === null) return;
+  for (const [key, value] of Object.entries(properties)) {
+    if (typeof value !== 'object' || value === null) continue;
+    const property = value as Record<string, unknown>;
+    const at = `${path}/properties/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    const marker = property[SECRET_REFERENCE_KEYWORD];
+    if (marker !== undefined && (marker !== true || property.type !== 'string')) {
+      throw new ManifestError(
+        `${at}/${SECRET_REFERENCE_KEYWORD}`,
+        `must be true, on a property of type "string" (its value names a kernel secret)`,
+      );
+    }
+    if (property.writeOnly === true) {
+      throw new ManifestError(
+        `${at}/writeOnly`,
+        `setup values must not hold credentials: declare a string property with "${SECRET_REFERENCE_KEYWORD}": true naming a kernel secret instead`,
+      );
+    }
+    checkSetupProperties(property, at, depth + 1);
+  }
 }
 
 function checkUnique(values: string[] | undefined, path: string, field: string): void {

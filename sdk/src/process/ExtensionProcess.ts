@@ -9,6 +9,7 @@ import type { Permission } from '../manifest/validateManifest.js';
 import {
   RpcError,
   type CallMeta,
+  type ConnectorSetups,
   type ExtensionMethods,
   type InitMessage,
   type WireMessage,
@@ -70,6 +71,8 @@ export interface ExtensionProcessOptions {
   /** Granted hosts (`host` = ports 80/443, or `host:port`); everything else gets 403 from the egress proxy. */
   networkHosts: string[];
   settings: Record<string, string | number | boolean>;
+  /** Setup values of the connectors an admin set up (`host.connectors`); default none. */
+  connectors?: ConnectorSetups;
   /** Granted permissions; the extension's host API is built from them. */
   permissions: Permission[];
   hostApi: HostApiHandler;
@@ -197,6 +200,7 @@ export class ExtensionProcess extends EventEmitter {
         ...(options.caCertificates?.length ? { caCertificates: options.caCertificates } : {}),
         permissions: options.permissions.map((permission) => permission.text),
         settings: options.settings,
+        connectors: options.connectors ?? {},
       });
       return started;
     } catch (error) {

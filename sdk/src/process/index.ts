@@ -33,4 +33,10 @@ export {
   type SpawnInput,
   type SpawnPlan,
 } from './spawnArguments.js';
-export { effectiveSettings, isHttpUrl, networkHosts, type SettingValue } from './launchInputs.js';
+export {
+  connectorSetups,
+  effectiveSettings,
+  isHttpUrl,
+  networkHosts,
+  type SettingValue,
+} from './launchInputs.js';

@@ -1,5 +1,6 @@
 import type { ExtensionManifest } from '../manifest/ExtensionManifest.js';
 import { parsePermission } from '../manifest/validateManifest.js';
+import type { ConnectorSetups } from '../protocol/messages.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -20,6 +21,19 @@ export function effectiveSettings(
     if (value !== undefined) settings[key] = value;
   }
   return settings;
+}
+
+/**
+ * The stored setup values of the connectors the manifest declares with a `setupSchema`; values
+ * of connectors it no longer declares (or that have nothing to set up any more) are dropped.
+ */
+export function connectorSetups(manifest: ExtensionManifest, stored: ConnectorSetups): ConnectorSetups {
+  const setups: ConnectorSetups = {};
+  for (const connector of manifest.cinatra.contributes.connectors ?? []) {
+    if (connector.setupSchema && Object.hasOwn(stored, connector.id))
+      setups[connector.id] = stored[connector.id]!;
+  }
+  return setups;
 }
 
 /**

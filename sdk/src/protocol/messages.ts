@@ -120,7 +120,16 @@ export interface InitMessage {
   permissions: string[];
   /** Effective settings (defaults merged with the operator's values). */
   settings: Record<string, string | number | boolean>;
+  /** Setup values of the connectors a platform admin set up (see `ConnectorSetups`). */
+  connectors: ConnectorSetups;
 }
+
+/**
+ * Connector id → the values a platform admin set it up with, checked against the connector's
+ * `setupSchema`. Only connectors the manifest declares and an admin set up are present. A value
+ * of a property marked `x-cinatra-secret` is the name of a kernel secret, never the secret.
+ */
+export type ConnectorSetups = Record<string, Record<string, unknown>>;
 
 export type HostToExtensionMessage =
   InitMessage | RpcRequest | RpcResponse | RpcCancel | Extract<ControlMessage, { kind: 'ping' }>;

@@ -376,8 +376,18 @@ class ExtensionRuntime {
       log: Object.freeze({ debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }),
       storage: Object.freeze({ dir: this.init.dataDir }),
       settings: Object.freeze({ ...this.init.settings }),
+      connectors: deepFreeze(structuredClone(this.init.connectors)),
     });
   }
+}
+
+/** Freezes plain JSON data all the way down (setup values may nest objects and arrays). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function callContext(request: RpcRequest, signal: AbortSignal): CallContext {

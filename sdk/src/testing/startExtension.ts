@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Ajv from 'ajv';
 import {
   DEFAULT_RESOURCES,
   HOST_API_VERSION,
@@ -17,6 +18,7 @@ import {
   RpcError,
   type CallMeta,
   type CallToolResult,
+  type ConnectorSetups,
   type HostMethod,
   type HostMethods,
 } from '../protocol/messages.js';
@@ -27,7 +29,12 @@ import {
   type ProcessLogger,
 } from '../process/ExtensionProcess.js';
 import type { EgressTarget } from '../process/EgressProxy.js';
-import { effectiveSettings, networkHosts, type SettingValue } from '../process/launchInputs.js';
+import {
+  connectorSetups,
+  effectiveSettings,
+  networkHosts,
+  type SettingValue,
+} from '../process/launchInputs.js';
 import { streamedCall } from '../process/streamedCall.js';
 
 /** The user tool calls are made for unless a test says otherwise. */
@@ -50,6 +57,12 @@ export interface StartExtensionOptions {
   permissions?: string[];
   /** Operator's settings values; manifest defaults fill the rest. */
   settings?: Record<string, SettingValue>;
+  /**
+   * Connector setup values by connector id, as a platform admin would have saved them
+   * (`host.connectors`). Each connector must be declared with a `setupSchema`, and its values
+   * must match it. Default: no connector is set up.
+   */
+  connectors?: ConnectorSetups;
   /** Kernel secrets by name, answered to `host.secrets.read` (with the matching grant only). */
   secrets?: Record<string, string>;
   /** Own answers to host methods (e.g. a queue.enqueue that fails); grants are checked first. */
@@ -165,6 +178,8 @@ export async function startExtension(
   for (const key of Object.keys(options.settings ?? {})) {
     if (!(key in settings)) throw new Error(`${manifest.name} declares no setting "${key}"`);
   }
+  checkConnectorSetups(manifest, options.connectors ?? {});
+  const connectors = connectorSetups(manifest, options.connectors ?? {});
   const grantedHosts = networkHosts(granted, settings);
   const hosts = options.network ?? grantedHosts;
   for (const host of hosts) {
@@ -239,6 +254,7 @@ export async function startExtension(
       resources,
       networkHosts: hosts,
       settings,
+      connectors,
       permissions: granted.map(parsePermission),
       hostApi: async (method, params, meta) => {
         try {
@@ -359,6 +375,36 @@ export async function startExtension(
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Refuses setups the platform would: undeclared connectors, nothing to set up, values off the
+ * schema. Formats (`uri`…) are left to the platform, which checks them when an admin saves.
+ */
+function checkConnectorSetups(manifest: ExtensionManifest, setups: ConnectorSetups): void {
+  if (Object.keys(setups).length === 0) return;
+  // A compiler per start: a schema with an `$id` cannot be added to one compiler twice.
+  const compiler = new Ajv.default({ strict: false, allErrors: true, validateFormats: false });
+  const declared = new Map((manifest.cinatra.contributes.connectors ?? []).map((c) => [c.id, c]));
+  for (const [id, values] of Object.entries(setups)) {
+    const connector = declared.get(id);
+    if (!connector) throw new Error(`${manifest.name} declares no connector "${id}"`);
+    if (!connector.setupSchema) {
+      throw new Error(
+        `connector "${id}" of ${manifest.name} declares no setupSchema: there is nothing to set up`,
+      );
+    }
+    const validate = compiler.compile(connector.setupSchema);
+    if (!validate(values)) {
+      const failures = (validate.errors ?? []).map((error) => {
+        const missing = (error.params as { missingProperty?: string }).missingProperty;
+        return `${error.instancePath}${missing ? `/${missing}` : ''} ${error.message ?? 'is invalid'}`;
+      });
+      throw new Error(
+        `the setup of connector "${id}" does not match its setupSchema: ${failures.join('; ')}`,
+      );
+    }
+  }
 }
 
 function capturingLogger(logs: CapturedLog[]): ProcessLogger {

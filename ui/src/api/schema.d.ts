@@ -943,6 +943,73 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/extensions/{extensionId}/connectors/{connectorId}/setup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set a connector up: values checked against its setupSchema (every failing field named); restarts the extension on next use */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A connector id of its manifest */
+          connectorId: string;
+          extensionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Replaces the stored values; a secret field takes the name of a kernel secret, never the secret */
+            values: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Problem details (RFC 9457) */
+        '4XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Problem details (RFC 9457) */
+        '5XX': {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Extension'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/extensions/{extensionId}/disable': {
     parameters: {
       query?: never;
@@ -5748,6 +5815,12 @@ export type components = {
           description?: string;
           displayName: string;
           id: string;
+          setup: {
+            [key: string]: unknown;
+          } | null;
+          setupSchema: {
+            [key: string]: unknown;
+          } | null;
         }[];
         dashboardWidgets: {
           description?: string;

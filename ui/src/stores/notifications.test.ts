@@ -2,43 +2,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { FakeEventSource } from '../../test/fakeEventSource';
 import { mockApi, problem } from '../../test/mockApi';
-import { TEST_USER_ID } from '../../test/render';
-import { useNotificationsStore, type Notification } from './notifications';
-
-let nextSeq = 1;
-function note(overrides: Partial<Notification> = {}): Notification {
-  const seq = nextSeq++;
-  const at = new Date(Date.UTC(2026, 0, 1, 0, seq)).toISOString();
-  return {
-    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    userId: TEST_USER_ID,
-    level: 'info',
-    title: `Notification ${seq}`,
-    body: null,
-    link: null,
-    dedupeKey: null,
-    inProgress: false,
-    read: false,
-    changeSeq: seq,
-    createdAt: at,
-    updatedAt: at,
-    ...overrides,
-  };
-}
-
-function page(
-  notifications: Notification[],
-  extra: { unreadCount?: number; nextCursor?: string | null } = {},
-) {
-  return {
-    body: {
-      notifications,
-      nextCursor: extra.nextCursor ?? null,
-      changeSeq: Math.max(0, ...notifications.map((n) => n.changeSeq)),
-      unreadCount: extra.unreadCount ?? notifications.filter((n) => !n.read).length,
-    },
-  };
-}
+import { note, page } from '../../test/notifications';
+import { useNotificationsStore } from './notifications';
 
 describe('notifications store', () => {
   beforeEach(() => setActivePinia(createPinia()));

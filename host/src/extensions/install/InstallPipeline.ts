@@ -25,6 +25,7 @@ import {
   validateManifest,
   verifyPackageDirectory,
   verifyPackageTarball,
+  type ConnectorSetups,
   type ExtensionManifest,
   type VerifiedPackage,
 } from '@cinatra/sdk';
@@ -88,6 +89,7 @@ interface ExtensionRow {
   state: ExtensionState;
   grantedPermissions: string[];
   settings: Record<string, SettingValue>;
+  connectorSetups: ConnectorSetups;
   lastError: unknown;
 }
 
@@ -517,7 +519,13 @@ export class InstallPipeline {
     });
     await this.stage(op, 'activate', async () => {
       try {
-        await this.manager.probeVersion(name, version, granted, existing?.settings ?? {});
+        await this.manager.probeVersion(
+          name,
+          version,
+          granted,
+          existing?.settings ?? {},
+          existing?.connectorSetups ?? {},
+        );
       } catch (error) {
         throw new StageFailure(
           'health_failed',

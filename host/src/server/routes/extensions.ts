@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import type { Kernel } from '@cinatra/kernel';
-import { PERMISSION_PATTERN, TRUST_TIERS } from '@cinatra/sdk';
+import { IDENTIFIER_PATTERN, PERMISSION_PATTERN, TRUST_TIERS } from '@cinatra/sdk';
 import { EXTENSION_MANAGER } from '../../extensions/ExtensionManager.js';
 import type { CinatraServer } from '../createServer.js';
 import { DateTime, Uuid, withProblems } from '../schemas.js';
@@ -52,6 +52,30 @@ const IdContribution = {
   displayName: Type.String(),
   description: Type.Optional(Type.String()),
 };
+
+const Connector = Type.Object({
+  ...IdContribution,
+  setupSchema: Nullable(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          'JSON Schema (top-level type "object") of its setup values, rendered as a form; null: nothing to set up. A property with "x-cinatra-secret": true takes the name of a kernel secret',
+      },
+    ),
+  ),
+  setup: Nullable(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          'The values it was set up with (PUT …/connectors/{connectorId}/setup); null: never set up',
+      },
+    ),
+  ),
+});
 
 export const ExtensionLogView = Type.Object(
   {
@@ -116,7 +140,7 @@ export const ExtensionView = Type.Object(
           description: Type.Optional(Type.String()),
         }),
       ),
-      connectors: Type.Array(Type.Object(IdContribution)),
+      connectors: Type.Array(Connector),
       renderers: Type.Array(
         Type.Object({
           ...IdContribution,
@@ -246,6 +270,40 @@ export function extensionRoutes(app: CinatraServer, kernel: Kernel): void {
       },
     },
     async (request) => manager.setSettings(await byId(request.params.extensionId), request.body.values),
+  );
+
+  app.put(
+    '/api/extensions/:extensionId/connectors/:connectorId/setup',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Set a connector up: values checked against its setupSchema (every failing field named); restarts the extension on next use',
+        params: Type.Object({
+          extensionId: Uuid,
+          connectorId: Type.String({
+            pattern: IDENTIFIER_PATTERN,
+            description: 'A connector id of its manifest',
+          }),
+        }),
+        body: Type.Object(
+          {
+            values: Type.Record(Type.String(), Type.Unknown(), {
+              description:
+                'Replaces the stored values; a secret field takes the name of a kernel secret, never the secret',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response,
+      },
+    },
+    async (request) =>
+      manager.setConnectorSetup(
+        await byId(request.params.extensionId),
+        request.params.connectorId,
+        request.body.values,
+      ),
   );
 
   app.post(

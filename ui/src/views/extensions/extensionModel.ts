@@ -1,7 +1,10 @@
 import { api, unwrap, type Schemas } from '../../api/client';
 
-/** Tones CStatusBadge and CAlert understand. */
-export type Tone = 'neutral' | 'success' | 'warning' | 'danger' | 'info';
+import type { Tone } from '../../components/CStatusBadge.vue';
+
+export type { Tone };
+// The app's date and count wording (formatDate here is a date with its time).
+export { formatDateTime as formatDate, plural } from '../../format';
 
 type ApiExtension = Schemas['Extension'];
 
@@ -11,6 +14,8 @@ export type ExtensionSignature = ApiExtension['signature'];
 export type ExtensionState = ApiExtension['state'];
 export type ExtensionOperation = Schemas['ExtensionOperation'];
 export type LogLine = Schemas['ExtensionLogs']['lines'][number];
+/** A connector with its setup schema (null: nothing to set up) and stored setup (null: never set up). */
+export type Connector = ApiExtension['contributions']['connectors'][number];
 
 /** A named contribution (skill, connector, renderer, dashboard widget). */
 export interface IdContribution {
@@ -124,22 +129,11 @@ export function describePermission(permission: string): string {
   }
 }
 
-const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : DATE.format(date);
-}
 
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : TIME.format(date);
-}
-
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
 
 // API --------------------------------------------------------------------------------------
@@ -221,6 +215,20 @@ export async function setSettings(
 ): Promise<Extension> {
   return unwrap(
     api.PUT('/api/extensions/{extensionId}/settings', { ...path(extensionId), body: { values } }),
+  );
+}
+
+/** Replaces a connector's setup values; the platform checks them against its `setupSchema`. */
+export async function setConnectorSetup(
+  extensionId: string,
+  connectorId: string,
+  values: Record<string, unknown>,
+): Promise<Extension> {
+  return unwrap(
+    api.PUT('/api/extensions/{extensionId}/connectors/{connectorId}/setup', {
+      params: { path: { extensionId, connectorId } },
+      body: { values },
+    }),
   );
 }
 

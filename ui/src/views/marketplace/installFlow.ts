@@ -2,7 +2,9 @@ import { computed, ref, shallowRef } from 'vue';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { ApiProblem, problemMessage } from '../../api/problem';
 import type { paths } from '../../api/schema';
-import type { SignatureStatus, Tier, Tone } from './permissions';
+import { useSessionStore } from '../../stores/session';
+import type { Tone } from '../../components/CStatusBadge.vue';
+import type { SignatureStatus, Tier } from './permissions';
 
 export type Operation = Schemas['ExtensionOperation'];
 export type Extension = Schemas['Extension'];
@@ -28,11 +30,13 @@ export const KIND_LABELS: Record<Operation['kind'], string> = {
   uninstall: 'Uninstall',
 };
 
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** Names who did something: You, System (nobody), or their user ID. */
+export function useWho(): (userId: string | null) => string {
+  const session = useSessionStore();
+  return (userId) => {
+    if (!userId) return 'System';
+    return userId === session.user?.id ? 'You' : userId;
+  };
 }
 
 export function formatBytes(size: number): string {

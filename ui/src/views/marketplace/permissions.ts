@@ -1,3 +1,5 @@
+import type { Tone } from '../../components/CStatusBadge.vue';
+
 /**
  * Plain-language explanations of what an extension asks for, who published it and whether its
  * signature holds, for the marketplace and the consent dialog. Permissions follow the SDK's
@@ -7,7 +9,6 @@
 
 export type Tier = 'first-party' | 'partner' | 'community' | 'private';
 export type SignatureStatus = 'verified' | 'unsigned' | 'untrusted' | 'revoked' | 'invalid' | 'unavailable';
-export type Tone = 'neutral' | 'success' | 'warning' | 'danger' | 'info';
 
 export interface PermissionExplanation {
   /** The permission as the package writes it, e.g. `secrets.read:github-token`. */

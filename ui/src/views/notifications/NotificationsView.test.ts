@@ -3,44 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, test, vi } from 'vitest';
 import { FakeEventSource } from '../../../test/fakeEventSource';
 import { mockApi, problem } from '../../../test/mockApi';
-import { renderView, TEST_USER_ID } from '../../../test/render';
+import { note, page } from '../../../test/notifications';
+import { renderView } from '../../../test/render';
 import NotificationBell from '../../components/NotificationBell.vue';
-import type { Notification } from '../../stores/notifications';
 import NotificationsView from './NotificationsView.vue';
-
-let nextSeq = 1;
-function note(overrides: Partial<Notification> = {}): Notification {
-  const seq = nextSeq++;
-  return {
-    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    userId: TEST_USER_ID,
-    level: 'info',
-    title: `Notification ${seq}`,
-    body: null,
-    link: null,
-    dedupeKey: null,
-    inProgress: false,
-    read: false,
-    changeSeq: seq,
-    createdAt: new Date(Date.UTC(2026, 0, 1, 0, seq)).toISOString(),
-    updatedAt: new Date(Date.UTC(2026, 0, 1, 0, seq)).toISOString(),
-    ...overrides,
-  };
-}
-
-function page(
-  notifications: Notification[],
-  extra: { unreadCount?: number; nextCursor?: string | null } = {},
-) {
-  return {
-    body: {
-      notifications,
-      nextCursor: extra.nextCursor ?? null,
-      changeSeq: Math.max(0, ...notifications.map((n) => n.changeSeq)),
-      unreadCount: extra.unreadCount ?? notifications.filter((n) => !n.read).length,
-    },
-  };
-}
 
 /** The view with the header bell next to it, as in the app shell. */
 const WithBell = {

@@ -47,8 +47,7 @@ export function userId(value: string): string | null {
   return UUID.test(value.trim()) ? null : 'Enter a user ID like 0b6f1c2e-5d4a-4f3b-9a8c-1e2d3c4b5a69.';
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-export function formatDate(iso: string): string {
-  return dateFormat.format(new Date(iso));
+/** The list with one more item, in name order as the API lists them. */
+export function insertByName<T extends { name: string }>(list: readonly T[] | undefined, item: T): T[] {
+  return [...(list ?? []), item].sort((a, b) => a.name.localeCompare(b.name));
 }
