@@ -405,6 +405,92 @@ describe('org admins administer their own organization only', () => {
   });
 });
 
+describe('org admins add members by email', () => {
+  const memberIds = async () =>
+    (await admin.get(`/api/organizations/${acmeId}/members`))
+      .json<Array<{ userId: string; role: string }>>()
+      .map((m) => m.userId);
+
+  test('an org admin adds an existing user by the email they sign in with, in any case', async () => {
+    const erin = await createUser(admin, 'erin@example.com', 'Erin');
+    const res = await alice.post(`/api/organizations/${acmeId}/members`, {
+      email: 'Erin@Example.COM',
+      role: 'member',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      userId: erin.id,
+      email: 'erin@example.com',
+      displayName: 'Erin',
+      role: 'member',
+    });
+    await expectAudited(admin, res, {
+      operation: 'organization_member.update',
+      decision: 'allow',
+      actorId: users.alice.id,
+      organizationId: acmeId,
+      reason: 'org_admin',
+    });
+    const set = await expectAudited(admin, res, {
+      operation: 'organization_member.set',
+      actorId: users.alice.id,
+      resourceId: erin.id,
+      organizationId: acmeId,
+    });
+    expect(set.metadata).toEqual({ role: 'member', previousRole: null });
+    expect(await memberIds()).toContain(erin.id);
+  });
+
+  test('an unknown email is a 404 that says who creates accounts', async () => {
+    const res = await alice.post(`/api/organizations/${acmeId}/members`, {
+      email: 'nobody@example.com',
+      role: 'member',
+    });
+    const problem = expectProblem(res, 404, 'not_found');
+    expect(problem.detail).toBe('No account uses that email; a platform admin creates accounts under Users.');
+  });
+
+  test('someone already a member is a 409 naming them, and their role stays', async () => {
+    const res = await alice.post(`/api/organizations/${acmeId}/members`, {
+      email: 'bob@example.com',
+      role: 'org_admin',
+    });
+    const problem = expectProblem(res, 409, 'conflict');
+    expect(problem.detail).toContain('Bob (bob@example.com) is already a member');
+    const members = await admin.get(`/api/organizations/${acmeId}/members`);
+    expect(
+      members.json<Array<{ userId: string; role: string }>>().find((m) => m.userId === users.bob.id)?.role,
+    ).toBe('member');
+  });
+
+  test('a plain member may not add anyone, and learns nothing about the email', async () => {
+    for (const email of ['dave@example.com', 'nobody@example.com']) {
+      const res = await bob.post(`/api/organizations/${acmeId}/members`, { email, role: 'member' });
+      expectProblem(res, 403, 'forbidden');
+      await expectAudited(admin, res, {
+        operation: 'organization_member.update',
+        decision: 'deny',
+        actorId: users.bob.id,
+        organizationId: acmeId,
+        reason: 'requires org_admin',
+      });
+    }
+    // As with PUT, naming an owner takes an owner.
+    const res = await alice.post(`/api/organizations/${acmeId}/members`, {
+      email: 'dave@example.com',
+      role: 'org_owner',
+    });
+    expectProblem(res, 403, 'forbidden');
+    await expectAudited(admin, res, {
+      operation: 'organization_member.owner',
+      decision: 'deny',
+      actorId: users.alice.id,
+      reason: 'requires org_owner',
+    });
+    expect(await memberIds()).not.toContain(users.dave.id);
+  });
+});
+
 describe('refused tokens', () => {
   test('a revoked token is refused at once, even right after it was used', async () => {
     const { token, id } = await createToken(bob, { name: 'to revoke', scopes: ['*'] });

@@ -118,6 +118,10 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /api/users/{userId}': () => ({ displayName: 'Renamed' }),
   'POST /api/organizations': () => ({ slug: `org-${randomUUID().slice(0, 8)}`, name: 'New org' }),
   'PATCH /api/organizations/{organizationId}': () => ({ name: 'Renamed org' }),
+  'POST /api/organizations/{organizationId}/members': () => ({
+    email: 'candidate@example.com',
+    role: 'member',
+  }),
   'PUT /api/organizations/{organizationId}/members/{userId}': () => ({ role: 'member' }),
   'POST /api/organizations/{organizationId}/teams': () => ({
     slug: `team-${randomUUID().slice(0, 8)}`,
@@ -232,6 +236,8 @@ async function installExtension(): Promise<string> {
 beforeAll(async () => {
   admin = await setUpAdmin(platform);
   const member = await createUser(admin, 'member@example.com', 'Member');
+  // Not a member of anything: the example body adds them by email.
+  await createUser(admin, 'candidate@example.com', 'Candidate');
   const org = (await admin.post('/api/organizations', { slug: 'acme', name: 'Acme' })).json<{ id: string }>();
   const team = (await admin.post(`/api/organizations/${org.id}/teams`, { slug: 'red', name: 'Red' })).json<{
     id: string;

@@ -7,7 +7,7 @@ import { DATABASE, type Database } from '../database/Database.js';
 import { KernelError } from '../errors/KernelError.js';
 import { LOGGER, type Logger } from '../logging/Logger.js';
 import { ApiToken } from '../models/ApiToken.js';
-import { User, viewUser, type UserView } from '../models/User.js';
+import { findUserByEmail, User, viewUser, type UserView } from '../models/User.js';
 import { CREDENTIAL_CACHE, type CredentialCache, type ResolvedCredential } from './CredentialCache.js';
 import { loadActor } from './loadActor.js';
 import { PASSWORD_HASHER, type PasswordHasher } from './PasswordHasher.js';
@@ -84,7 +84,7 @@ export class Authenticator {
       );
     }
 
-    const user = await User.query(knex).whereRaw('lower(email) = lower(?)', [email.trim()]).first();
+    const user = await findUserByEmail(knex, email);
     const valid = user?.passwordHash
       ? await this.hasher.verify(password, user.passwordHash)
       : (await this.hasher.burn(password), false);

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { Model } from 'objection';
 import type { PlatformRole } from '../authz/ActorContext.js';
 
@@ -15,6 +16,14 @@ export class User extends Model {
   disabledAt!: Date | null;
   createdAt!: Date;
   updatedAt!: Date;
+}
+
+/**
+ * The user who signs in with this email, if any. Emails match case-insensitively, as the
+ * unique index on `lower(email)` compares them.
+ */
+export async function findUserByEmail(knex: Knex, email: string): Promise<User | undefined> {
+  return User.query(knex).whereRaw('lower(email) = lower(?)', [email.trim()]).first();
 }
 
 /** What the API shows of a user: never the password hash. */

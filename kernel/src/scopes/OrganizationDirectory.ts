@@ -8,7 +8,7 @@ import { CREDENTIAL_CACHE, type CredentialCache } from '../auth/CredentialCache.
 import { DATABASE, isPgError, PG_UNIQUE_VIOLATION, type Database } from '../database/Database.js';
 import { KernelError, notFound } from '../errors/KernelError.js';
 import { Organization, OrganizationMember, Team, TeamMember } from '../models/Organization.js';
-import { User } from '../models/User.js';
+import { findUserByEmail, User } from '../models/User.js';
 
 export interface OrganizationView {
   id: string;
@@ -201,6 +201,56 @@ export class OrganizationDirectory {
         organizationId: org.id,
         metadata: { role, previousRole: existing?.role ?? null },
       });
+    });
+    this.cache.clear();
+    const members = await this.members<OrganizationRole>(
+      OrganizationMember.tableName,
+      'organizationId',
+      org.id,
+    );
+    return members.find((m) => m.userId === userId)!;
+  }
+
+  /**
+   * Adds the user who signs in with `email` (matched as sign-in matches it) to the
+   * organization; unlike `setOrganizationMember` it never changes an existing member's role.
+   * Authorized before the lookup, so only those who may add members learn whether an email
+   * has an account. Audited as `organization_member.set`, like any other addition.
+   */
+  async addOrganizationMemberByEmail(
+    organizationId: string,
+    email: string,
+    role: OrganizationRole,
+  ): Promise<MemberView<OrganizationRole>> {
+    const org = await this.findOrganization(organizationId);
+    await this.authorizer.authorize(
+      currentActor(),
+      role === 'org_owner' ? 'owner' : 'update',
+      { type: 'organization_member', owner: orgOwner(org.id) },
+      { email },
+    );
+    const userId = await this.db.knex.transaction(async (trx) => {
+      const user = await findUserByEmail(trx, email);
+      if (!user) {
+        throw new KernelError(
+          'not_found',
+          'No account uses that email; a platform admin creates accounts under Users.',
+        );
+      }
+      const alreadyMember = `${user.displayName} (${user.email}) is already a member of this organization; change their role in the member list instead.`;
+      if (await OrganizationMember.query(trx).findById([org.id, user.id]))
+        throw new KernelError('conflict', alreadyMember);
+      await uniquely(alreadyMember, () =>
+        OrganizationMember.query(trx).insert({ organizationId: org.id, userId: user.id, role }),
+      );
+      await this.audit.recordInTransaction(trx, {
+        operation: 'organization_member.set',
+        resourceType: 'organization_member',
+        resourceId: user.id,
+        organizationId: org.id,
+        metadata: { role, previousRole: null },
+      });
+      return user.id;
     });
     this.cache.clear();
     const members = await this.members<OrganizationRole>(

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ORGANIZATION_DIRECTORY, type Kernel } from '@cinatra/kernel';
 import type { CinatraServer } from '../createServer.js';
-import { DisplayName, OrganizationRole, Slug, Uuid, withProblems } from '../schemas.js';
+import { DisplayName, Email, OrganizationRole, Slug, Uuid, withProblems } from '../schemas.js';
 
 const OrgParams = Type.Object({ organizationId: Uuid });
 const MemberParams = Type.Object({ organizationId: Uuid, userId: Uuid });
@@ -94,6 +94,31 @@ export function organizationRoutes(app: CinatraServer, kernel: Kernel): void {
       },
     },
     async (request) => directory.listOrganizationMembers(request.params.organizationId),
+  );
+
+  // Org admins cannot list users, so they name the person by the email they sign in with.
+  // The 404 for an unknown email tells them whether an account exists; only those who may
+  // add members get that far.
+  app.post(
+    '/api/organizations/:organizationId/members',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Add an existing user, found by email, as a member (org admins)',
+        params: OrgParams,
+        body: Type.Object({ email: Email, role: OrganizationRole }, { additionalProperties: false }),
+        response: withProblems({ 201: Type.Ref('OrganizationMember') }),
+      },
+    },
+    async (request, reply) => {
+      const member = await directory.addOrganizationMemberByEmail(
+        request.params.organizationId,
+        request.body.email,
+        request.body.role,
+      );
+      reply.code(201);
+      return member;
+    },
   );
 
   app.put(

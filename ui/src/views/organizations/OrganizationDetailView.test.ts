@@ -104,6 +104,7 @@ describe('OrganizationDetailView', () => {
     });
     await renderView(OrganizationDetailView, { path: PATH });
     await screen.findByRole('table', { name: 'Members' });
+    expect(screen.queryByLabelText(/^Email/)).toBeNull();
     const user = await screen.findByLabelText(/^User/);
     // Existing members are not offered.
     await vi.waitFor(() =>
@@ -127,19 +128,32 @@ describe('OrganizationDetailView', () => {
     expect(memberRow('Linus')).toBeTruthy();
   });
 
-  test('an org admin adds a member by user ID and sees a refusal in words', async () => {
+  test('an org admin adds a member by email, checked first', async () => {
+    const LINUS = {
+      userId: LINUS_ID,
+      email: 'linus@example.com',
+      displayName: 'Linus',
+      role: 'member',
+      since: ACME.createdAt,
+    };
     const calls = mockApi({
       'GET /api/organizations/:id': { body: ACME },
       'GET /api/organizations/:id/members': { body: [OWNER, GRACE] },
       'GET /api/organizations/:id/teams': { body: [] },
-      'PUT /api/organizations/:id/members/:userId': problem(404, 'not_found', `User ${LINUS_ID} not found.`),
+      'POST /api/organizations/:id/members': { status: 201, body: LINUS },
     });
     await renderAsMember('org_admin');
-    const id = await screen.findByLabelText(/User ID/);
-    await userEvent.type(id, 'linus');
+    await screen.findByRole('table', { name: 'Members' });
+    expect(screen.queryByLabelText(/User ID/)).toBeNull();
+    const email = screen.getByLabelText(/^Email/);
+    await userEvent.type(email, 'linus');
     await userEvent.click(screen.getByRole('button', { name: 'Add member' }));
-    expect(screen.getByText(/Enter a user ID like/)).toBeTruthy();
-    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
+    expect(screen.getByText('Enter an email address like name@example.com.')).toBeTruthy();
+    await userEvent.clear(email);
+    await userEvent.type(email, 'Grace@Example.com');
+    await userEvent.click(screen.getByRole('button', { name: 'Add member' }));
+    expect(screen.getByText('Already a member; change their role in the list instead.')).toBeTruthy();
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
     // Only owners can make owners.
     const owner = within(screen.getByLabelText('Role')).getByRole('option', {
       name: 'Owner',
@@ -147,11 +161,33 @@ describe('OrganizationDetailView', () => {
     expect(owner.disabled).toBe(true);
     expect(within(memberRow('Ada Admin')).getByText('Only owners can change an owner')).toBeTruthy();
 
-    await userEvent.clear(id);
-    await userEvent.type(id, LINUS_ID);
+    await userEvent.clear(email);
+    await userEvent.type(email, ' linus@example.com ');
     await userEvent.click(screen.getByRole('button', { name: 'Add member' }));
-    expect((await screen.findByRole('alert')).textContent).toContain(`User ${LINUS_ID} not found.`);
-    expect(calls.filter((c) => c.path === '/api/users')).toHaveLength(0);
+    expect(await screen.findByText('Added Linus as member.')).toBeTruthy();
+    const post = calls.find((c) => c.method === 'POST');
+    expect(post?.path).toBe(`/api/organizations/${ORG_ID}/members`);
+    expect(post?.body).toEqual({ email: 'linus@example.com', role: 'member' });
+    expect(memberRow('Linus')).toBeTruthy();
+    expect((screen.getByLabelText(/^Email/) as HTMLInputElement).value).toBe('');
+    expect(calls.filter((c) => c.path === '/api/users' || c.method === 'PUT')).toHaveLength(0);
+  });
+
+  test('an org admin sees in words that an email has no account', async () => {
+    const detail = 'No account uses that email; a platform admin creates accounts under Users.';
+    mockApi({
+      'GET /api/organizations/:id': { body: ACME },
+      'GET /api/organizations/:id/members': { body: [OWNER, GRACE] },
+      'GET /api/organizations/:id/teams': { body: [] },
+      'POST /api/organizations/:id/members': problem(404, 'not_found', detail),
+    });
+    await renderAsMember('org_admin');
+    await userEvent.type(await screen.findByLabelText(/^Email/), 'nobody@example.com');
+    await userEvent.click(screen.getByRole('button', { name: 'Add member' }));
+    expect((await screen.findByRole('alert')).textContent).toContain(detail);
+    expect(
+      within(screen.getByRole('table', { name: 'Members' })).queryByText('nobody@example.com'),
+    ).toBeNull();
   });
 
   test('changes the role of a member', async () => {

@@ -40,13 +40,6 @@ export function slug(value: string): string | null {
     : 'Use lowercase letters, digits and hyphens (not at the start or end), at most 63 characters.';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function userId(value: string): string | null {
-  if (!value.trim()) return "Enter the user's ID.";
-  return UUID.test(value.trim()) ? null : 'Enter a user ID like 0b6f1c2e-5d4a-4f3b-9a8c-1e2d3c4b5a69.';
-}
-
 /** The list with one more item, in name order as the API lists them. */
 export function insertByName<T extends { name: string }>(list: readonly T[] | undefined, item: T): T[] {
   return [...(list ?? []), item].sort((a, b) => a.name.localeCompare(b.name));

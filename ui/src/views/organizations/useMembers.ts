@@ -23,13 +23,16 @@ export interface Person {
   email: string;
 }
 
-export interface MembersOptions<Member extends Membership<Role>, Role extends string> {
+export interface MembersOptions<Member extends ListedMember<Role>, Role extends string> {
   members: Resource<Member[]>;
   /** The people to choose from; current members are left out. */
   people: () => Person[];
   labels: Record<Role, string>;
-  /** Checks the user ID to add: a message when it will not do. */
-  checkUserId: (id: string) => string | false | null;
+  /** Checks who to add, as the picker filled it in: a message when it will not do. */
+  checkWho: (who: string) => string | false | null;
+  /** Adds who was picked (a user ID) or typed (an email address) with a role. */
+  add: (who: string, role: Role) => Promise<Member>;
+  /** Sets a member's role. */
   put: (userId: string, role: Role) => Promise<Member>;
   remove: (userId: string) => Promise<void>;
   /** Where a removed member leaves, e.g. "the team". */
@@ -42,7 +45,7 @@ export interface MembersOptions<Member extends Membership<Role>, Role extends st
  * After a change to your own membership the session is read again, so the page shows what you
  * may now do.
  */
-export function useMembers<Member extends Membership<Role>, Role extends string>(
+export function useMembers<Member extends ListedMember<Role>, Role extends string>(
   options: MembersOptions<Member, Role>,
 ) {
   const session = useSessionStore();
@@ -63,24 +66,26 @@ export function useMembers<Member extends Membership<Role>, Role extends string>
       .map((person) => ({ value: person.id, label: `${person.displayName} (${person.email})` }));
   });
 
-  // Adding.
-  const addDraft = ref({ userId: '', role: 'member' });
-  const add = useForm<'userId' | 'role'>(['role']);
+  // Adding: `who` is a user ID or an email address, and either names a member.
+  const addDraft = ref({ who: '', role: 'member' });
+  const add = useForm<'who' | 'role'>(['role']);
+  const names = (member: Member, who: string) =>
+    member.userId === who || member.email.toLowerCase() === who.toLowerCase();
 
   async function addMember(): Promise<void> {
     notice.value = null;
-    const id = addDraft.value.userId.trim();
-    if (!add.errors.check({ userId: options.checkUserId(id) })) return;
-    if (list().some((m) => m.userId === id)) {
-      add.errors.check({ userId: 'Already a member; change their role in the list instead.' });
+    const who = addDraft.value.who.trim();
+    if (!add.errors.check({ who: options.checkWho(who) })) return;
+    if (list().some((m) => names(m, who))) {
+      add.errors.check({ who: 'Already a member; change their role in the list instead.' });
       return;
     }
     await add.submit(async () => {
-      const member = await options.put(id, addDraft.value.role as Role);
+      const member = await options.add(who, addDraft.value.role as Role);
       members.data.value = [...list(), member];
       await refreshOwnRoles(member.userId);
       notice.value = `Added ${member.displayName} as ${roleWord(member.role)}.`;
-      addDraft.value = { userId: '', role: 'member' };
+      addDraft.value = { who: '', role: 'member' };
     });
   }
 

@@ -10,6 +10,16 @@ const BOB = '20000000-0000-4000-8000-000000000002';
 const BOT = '20000000-0000-4000-8000-000000000003';
 const SECRET_ID = '30000000-0000-4000-8000-000000000001';
 const SECRET_VALUE = 'sk-live-very-secret-value';
+const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7';
+const PEM = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY}\nq3VfN0tAReAlKeY0nLyAtEsT+/=\n-----END PRIVATE KEY-----\n`;
+const MULTILINE = 'Multi-line value (a PEM key, a certificate)';
+
+/** Whether the text is anywhere in the page: in its markup or in a form control's value. */
+const onPage = (text: string) =>
+  document.body.innerHTML.includes(text) ||
+  [...document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input, textarea')].some((control) =>
+    control.value.includes(text),
+  );
 
 const secret = (id: string, name: string, owner: unknown, version = 1) => ({
   id,
@@ -134,6 +144,36 @@ describe('SecretsView', () => {
     expect((screen.getByLabelText(/^Value/) as HTMLInputElement).value).toBe('');
   });
 
+  test('stores a multi-line value with its newlines, typed in a text area, and clears it', async () => {
+    const calls = api();
+    await renderView(SecretsView, { path: '/settings/secrets' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Add a secret' }));
+    const dialog = screen.getByRole('dialog', { name: 'Add a secret' });
+    await userEvent.type(within(dialog).getByLabelText(/^Name/), 'deploy-key');
+    await userEvent.selectOptions(within(dialog).getByLabelText(/^Owner/), 'Organization: Acme');
+    const multiline = within(dialog).getByLabelText(MULTILINE);
+    expect(multiline.getAttribute('aria-describedby')).toBeTruthy();
+    expect(
+      within(dialog).getByText(/visible while you type it; once saved it is never shown again/),
+    ).toBeTruthy();
+    await userEvent.click(multiline);
+    const value = within(dialog).getByLabelText(/^Value/);
+    expect(value.tagName).toBe('TEXTAREA');
+    await userEvent.click(value);
+    await userEvent.paste(PEM);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save secret' }));
+
+    expect(await screen.findByText(/Secret “deploy-key” saved/)).toBeTruthy();
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ name: 'deploy-key', value: PEM });
+    expect(onPage(PEM_BODY)).toBe(false);
+    // Opening the form again starts empty, with a password field.
+    await userEvent.click(screen.getByRole('button', { name: 'Add a secret' }));
+    expect((screen.getByLabelText(MULTILINE) as HTMLInputElement).checked).toBe(false);
+    const again = screen.getByLabelText(/^Value/) as HTMLInputElement;
+    expect(again.type).toBe('password');
+    expect(again.value).toBe('');
+  });
+
   test('checks the form before sending', async () => {
     const calls = api();
     await renderView(SecretsView, { path: '/settings/secrets' });
@@ -187,6 +227,24 @@ describe('SecretsView', () => {
     expect(put.path).toBe(`/api/secrets/${SECRET_ID}/value`);
     expect(put.body).toEqual({ value: 'rotated-value' });
     expect(document.body.innerHTML).not.toContain('rotated-value');
+  });
+
+  test('replaces a value with a multi-line one, newlines kept, and clears it', async () => {
+    const calls = api();
+    await renderView(SecretsView, { path: '/settings/secrets' });
+    await userEvent.click(await screen.findByRole('button', { name: 'Replace the value of openai-api-key' }));
+    const dialog = screen.getByRole('dialog', { name: 'Replace the value of openai-api-key' });
+    expect((within(dialog).getByLabelText(/^New value/) as HTMLInputElement).type).toBe('password');
+    await userEvent.click(within(dialog).getByLabelText(MULTILINE));
+    const value = within(dialog).getByLabelText(/^New value/);
+    expect(value.tagName).toBe('TEXTAREA');
+    await userEvent.click(value);
+    await userEvent.paste(PEM);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Replace value' }));
+
+    expect(await screen.findByText(/replaced \(now version 3\)/)).toBeTruthy();
+    expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ value: PEM });
+    expect(onPage(PEM_BODY)).toBe(false);
   });
 
   test('deletes a secret once its name is typed', async () => {
