@@ -309,10 +309,25 @@ describe('the admin UI in a real browser', () => {
     );
     // No reload: the stream brings it, and the header counts it.
     await feed.getByText('Nightly sync is running late').waitFor();
-    await page.getByRole('link', { name: /Notifications, \d+ unread/ }).waitFor();
+    await page
+      .getByRole('banner')
+      .getByRole('link', { name: /Notifications, \d+ unread/ })
+      .waitFor();
     await inspect('12-notifications');
     await page.getByRole('button', { name: 'Mark all read' }).click();
-    await page.getByRole('link', { name: 'Notifications', exact: true }).first().waitFor();
+    await page.getByRole('banner').getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+
+    // The connection drops (every socket cut) and something happens meanwhile: the feed
+    // reconnects by itself, resumes from its last event and shows it, without a reload.
+    platform.server.server.closeAllConnections();
+    await runAsActor(systemActor(), () =>
+      platform.kernel.resolve(NOTIFICATION_SERVICE).notify(admin.user.id, {
+        level: 'info',
+        title: 'Sent while you were disconnected',
+      }),
+    );
+    await feed.getByText('Sent while you were disconnected').waitFor();
+    await page.getByRole('banner').getByRole('link', { name: 'Notifications, 1 unread' }).waitFor();
   });
 
   test('every other screen loads from the navigation without serious accessibility violations', async () => {
