@@ -347,8 +347,9 @@ describe('the admin UI in a real browser', () => {
       await navigate(group, link, title);
       await inspect(`${13 + index}-${link.toLowerCase().replaceAll(/[^a-z]+/g, '-')}`);
     }
-    // Pages reached from links inside others.
+    // Pages reached from links inside others, loaded by their address (deep links).
     for (const [path, title] of [
+      ['/mcp-connection', 'MCP connection'],
       ['/marketplace/github', 'Install from GitHub'],
       ['/marketplace/promotions', 'Promotions'],
     ]) {

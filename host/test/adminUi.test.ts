@@ -48,7 +48,12 @@ describe('the admin UI', () => {
   });
 
   test('answers deep links (the setup link printed at start, /extensions/…) with the app', async () => {
-    for (const path of ['/setup', '/extensions/7f0c7a4e-1c1b-4c55-9a53-2b0f3f1e2a10', '/settings/llm?x=1']) {
+    for (const path of [
+      '/setup',
+      '/extensions/7f0c7a4e-1c1b-4c55-9a53-2b0f3f1e2a10',
+      '/settings/llm?x=1',
+      '/mcp-connection', // an app page beside the /mcp endpoint
+    ]) {
       const res = await get(path);
       expect(res.statusCode, path).toBe(200);
       expect(res.body, path).toContain('<div id="app">');

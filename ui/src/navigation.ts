@@ -17,7 +17,7 @@ export const NAVIGATION: NavGroup[] = [
       { to: '/users', label: 'Users', admin: true },
       { to: '/organizations', label: 'Organizations and teams' },
       { to: '/tokens', label: 'API tokens' },
-      { to: '/mcp', label: 'MCP connection' },
+      { to: '/mcp-connection', label: 'MCP connection' },
     ],
   },
   {

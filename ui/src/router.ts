@@ -56,7 +56,8 @@ export const routes: RouteRecordRaw[] = [
       ),
       page('teams/:teamId', 'Team', () => import('./views/organizations/TeamDetailView.vue')),
       page('tokens', 'API tokens', () => import('./views/tokens/TokensView.vue')),
-      page('mcp', 'MCP connection', () => import('./views/mcp/McpView.vue')),
+      // Not /mcp: that path is the MCP endpoint itself.
+      page('mcp-connection', 'MCP connection', () => import('./views/mcp/McpView.vue')),
       page('extensions', 'Installed extensions', () => import('./views/extensions/ExtensionsView.vue'), true),
       page(
         'extensions/:extensionId',

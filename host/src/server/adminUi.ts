@@ -29,7 +29,11 @@ const UI_HEADERS = {
 };
 
 /** Paths that belong to the API, never to the app: an unknown one is a 404 problem. */
-const API_PREFIXES = ['api/', 'mcp', 'healthz', 'readyz'];
+const API_PATHS = ['api', 'mcp', 'healthz', 'readyz'];
+
+function isApiPath(path: string): boolean {
+  return API_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
 
 /** The built app (`@cinatra/ui`'s `dist/`), or null when it has not been built. */
 export function locateAdminUi(): string | null {
@@ -66,7 +70,7 @@ export async function adminUiRoutes(app: CinatraServer, root: string | null): Pr
     },
     async (request, reply) => {
       const path = request.params['*'];
-      if (API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) {
+      if (isApiPath(path)) {
         throw new KernelError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
       }
       if (!root) {

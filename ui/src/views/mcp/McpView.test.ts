@@ -15,7 +15,7 @@ const INSTANCE = {
 describe('McpView', () => {
   test('shows the MCP address and a ready-to-paste client configuration', async () => {
     mockApi({ 'GET /api/instance': { body: INSTANCE } });
-    await renderView(McpView, { path: '/mcp', signedIn: { roles: ['member'] } });
+    await renderView(McpView, { path: '/mcp-connection', signedIn: { roles: ['member'] } });
     const url = (await screen.findByLabelText('MCP server URL')) as HTMLInputElement;
     expect(url.value).toBe('https://cinatra.example.com/mcp');
     const config = screen.getByLabelText('Client configuration (JSON)') as HTMLTextAreaElement;
@@ -37,7 +37,7 @@ describe('McpView', () => {
 
   test('links to creating a token and says which scopes it needs', async () => {
     mockApi({ 'GET /api/instance': { body: INSTANCE } });
-    await renderView(McpView, { path: '/mcp' });
+    await renderView(McpView, { path: '/mcp-connection' });
     const create = await screen.findByRole('link', { name: 'Create a token for an MCP client' });
     expect(create.getAttribute('href')).toBe('/tokens?create=mcp');
     expect(screen.getByRole('link', { name: 'Manage your tokens' }).getAttribute('href')).toBe('/tokens');
@@ -49,7 +49,7 @@ describe('McpView', () => {
   test('copies the configuration', async () => {
     const user = userEvent.setup();
     mockApi({ 'GET /api/instance': { body: INSTANCE } });
-    await renderView(McpView, { path: '/mcp' });
+    await renderView(McpView, { path: '/mcp-connection' });
     await user.click(await screen.findByRole('button', { name: 'Copy Client configuration (JSON)' }));
     expect(JSON.parse(await navigator.clipboard.readText()).mcpServers.cinatra.url).toBe(INSTANCE.mcpUrl);
     expect(await screen.findByText('Client configuration (JSON) copied')).toBeTruthy();
@@ -61,7 +61,7 @@ describe('McpView', () => {
         body: { ...INSTANCE, publicUrl: 'http://cinatra.internal', mcpUrl: 'http://cinatra.internal/mcp' },
       },
     });
-    await renderView(McpView, { path: '/mcp' });
+    await renderView(McpView, { path: '/mcp-connection' });
     expect(await screen.findByText('This address uses plain HTTP')).toBeTruthy();
   });
 
@@ -71,7 +71,7 @@ describe('McpView', () => {
         body: { ...INSTANCE, publicUrl: 'http://127.0.0.1:8080', mcpUrl: 'http://127.0.0.1:8080/mcp' },
       },
     });
-    await renderView(McpView, { path: '/mcp' });
+    await renderView(McpView, { path: '/mcp-connection' });
     await screen.findByLabelText('MCP server URL');
     expect(screen.queryByText('This address uses plain HTTP')).toBeNull();
   });
@@ -80,7 +80,7 @@ describe('McpView', () => {
     mockApi({
       'GET /api/instance': problem(503, 'unavailable', 'The platform is starting; try again shortly.'),
     });
-    await renderView(McpView, { path: '/mcp' });
+    await renderView(McpView, { path: '/mcp-connection' });
     expect((await screen.findByRole('alert')).textContent).toContain(
       'The platform is starting; try again shortly.',
     );
