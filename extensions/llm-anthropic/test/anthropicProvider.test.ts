@@ -1,18 +1,13 @@
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  RpcError,
-  startAnthropicServer,
-  collectStream,
-  providerErrorOf,
-  startExtension,
-  type AnthropicReply,
   type LlmRequest,
   type LlmStreamEvent,
-  type TestExtension,
-  type VendorServer,
+  RpcError,
+  collectStream,
+  providerErrorOf,
+  startAnthropicServer,
 } from '@cinatra/sdk/testing';
-import { buildExtension } from '../../scripts/build-extension.js';
+import { WEATHER_AND_TIME_TOOLS as tools, useProviderHarness } from '../../test-support/providerHarness.js';
 
 /**
  * The `anthropic` provider in a real, isolated extension process (the SDK's harness), its bundled
@@ -21,21 +16,13 @@ import { buildExtension } from '../../scripts/build-extension.js';
  * host:port.
  */
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const API_KEY = 'sk-ant-api03-test-7d1e';
-let anthropic: VendorServer<AnthropicReply>;
-let ext: TestExtension;
-const started: TestExtension[] = [];
-
-async function start(options: Parameters<typeof startExtension>[1] = {}): Promise<TestExtension> {
-  const extension = await startExtension(PACKAGE_DIR, {
-    settings: { baseUrl: anthropic.baseUrl },
-    secrets: { 'anthropic-api-key': API_KEY },
-    ...options,
-  });
-  started.push(extension);
-  return extension;
-}
+const provider = useProviderHarness({
+  packageUrl: new URL('..', import.meta.url),
+  apiKey: API_KEY,
+  secret: 'anthropic-api-key',
+  startServer: startAnthropicServer,
+});
 
 const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   model: 'claude-sonnet-4-5',
@@ -43,39 +30,9 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   ...extra,
 });
 
-const tools = [
-  {
-    name: 'get_weather',
-    description: 'Current weather of a city',
-    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-  {
-    name: 'get_time',
-    description: 'Local time of a city',
-    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-];
-
-const lastBody = () => anthropic.requests.at(-1)!.body as Record<string, unknown>;
-
-beforeAll(async () => {
-  await buildExtension(PACKAGE_DIR);
-  anthropic = await startAnthropicServer({ apiKey: API_KEY });
-  ext = await start();
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.stop()));
-  await anthropic?.close();
-});
-
-afterEach(() => {
-  expect(anthropic.clearReplies(), 'scripted replies left unused').toBe(0);
-});
-
 describe('generate', () => {
   it('puts the system prompt at the top level, and counts cache reads and writes as input', async () => {
-    anthropic.reply({
+    provider.server.reply({
       text: 'Paris.',
       model: 'claude-sonnet-4-5-20250929',
       usage: {
@@ -86,7 +43,7 @@ describe('generate', () => {
         output_tokens_details: { thinking_tokens: 120 },
       },
     });
-    const response = await ext.llm.generate(
+    const response = await provider.ext.llm.generate(
       'anthropic',
       ask('What is the capital of France?', {
         system: 'Answer in one word.',
@@ -104,7 +61,7 @@ describe('generate', () => {
       usage: { inputTokens: 2540, outputTokens: 300, cachedInputTokens: 2000, reasoningTokens: 120 },
       responseId: expect.stringMatching(/^msg_/),
     });
-    const request = anthropic.requests.at(-1)!;
+    const request = provider.server.requests.at(-1)!;
     expect(request.path).toBe('/v1/messages');
     // SDK 1.11 sends the API key as a bearer token, with its API version.
     expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
@@ -122,8 +79,8 @@ describe('generate', () => {
   });
 
   it('asks max_tokens 8192 when the request sets none (Anthropic requires it), and merges system messages into system', async () => {
-    anthropic.reply({ text: 'Noted.' });
-    await ext.llm.generate('anthropic', {
+    provider.server.reply({ text: 'Noted.' });
+    await provider.ext.llm.generate('anthropic', {
       model: 'claude-haiku-4-5',
       system: 'Be brief.',
       messages: [
@@ -132,7 +89,7 @@ describe('generate', () => {
         { role: 'user', content: 'Who am I?' },
       ],
     });
-    expect(lastBody()).toMatchObject({
+    expect(provider.lastBody()).toMatchObject({
       max_tokens: 8192,
       system: 'Be brief.\n\nThe user is an admin.',
       messages: [
@@ -154,19 +111,19 @@ describe('generate', () => {
       required: ['city'],
       additionalProperties: false,
     };
-    anthropic.reply({ text: '{"city":"Paris"}' });
-    const response = await ext.llm.generate(
+    provider.server.reply({ text: '{"city":"Paris"}' });
+    const response = await provider.ext.llm.generate(
       'anthropic',
       ask('Capital of France as JSON', { responseFormat: { type: 'json_schema', name: 'city', schema } }),
     );
     expect(JSON.parse(response.text)).toEqual({ city: 'Paris' });
-    expect(lastBody().output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(provider.lastBody().output_config).toEqual({ format: { type: 'json_schema', schema } });
   });
 });
 
 describe('tool calls', () => {
   it('round trip: tool_use blocks, then every tool result as tool_result blocks of one user message', async () => {
-    anthropic.reply(
+    provider.server.reply(
       {
         text: 'Let me check.',
         toolCalls: [
@@ -177,7 +134,7 @@ describe('tool calls', () => {
       { text: 'It is 4 °C and 09:12 in Oslo.' },
     );
     const request = ask('Weather and time in Oslo?', { tools, toolChoice: 'required' });
-    const first = await ext.llm.generate('anthropic', request);
+    const first = await provider.ext.llm.generate('anthropic', request);
     expect(first).toMatchObject({
       text: 'Let me check.',
       finishReason: 'tool_calls',
@@ -186,15 +143,23 @@ describe('tool calls', () => {
         { id: 'toolu_01B', name: 'get_time', arguments: { city: 'Oslo' } },
       ],
     });
-    expect(lastBody()).toMatchObject({
+    expect(provider.lastBody()).toMatchObject({
       tools: [
-        { name: 'get_weather', description: tools[0]!.description, input_schema: tools[0]!.inputSchema },
-        { name: 'get_time', description: tools[1]!.description, input_schema: tools[1]!.inputSchema },
+        {
+          name: 'get_weather',
+          description: tools[0]!.description,
+          input_schema: tools[0]!.inputSchema,
+        },
+        {
+          name: 'get_time',
+          description: tools[1]!.description,
+          input_schema: tools[1]!.inputSchema,
+        },
       ],
       tool_choice: { type: 'any' },
     });
 
-    const second = await ext.llm.generate('anthropic', {
+    const second = await provider.ext.llm.generate('anthropic', {
       ...request,
       messages: [
         ...request.messages,
@@ -210,7 +175,7 @@ describe('tool calls', () => {
       ],
     });
     expect(second).toMatchObject({ text: 'It is 4 °C and 09:12 in Oslo.', finishReason: 'stop' });
-    expect((lastBody().messages as unknown[]).slice(1)).toEqual([
+    expect((provider.lastBody().messages as unknown[]).slice(1)).toEqual([
       {
         role: 'assistant',
         content: [
@@ -230,12 +195,12 @@ describe('tool calls', () => {
   });
 
   it('forces a named tool with tool_choice { type: tool }', async () => {
-    anthropic.reply({ toolCalls: [{ name: 'get_time', arguments: { city: 'Rome' } }] });
-    const response = await ext.llm.generate(
+    provider.server.reply({ toolCalls: [{ name: 'get_time', arguments: { city: 'Rome' } }] });
+    const response = await provider.ext.llm.generate(
       'anthropic',
       ask('Time in Rome?', { tools, toolChoice: { name: 'get_time' } }),
     );
-    expect(lastBody().tool_choice).toEqual({ type: 'tool', name: 'get_time' });
+    expect(provider.lastBody().tool_choice).toEqual({ type: 'tool', name: 'get_time' });
     expect(response.toolCalls).toEqual([
       { id: expect.stringMatching(/^toolu_/), name: 'get_time', arguments: { city: 'Rome' } },
     ]);
@@ -244,11 +209,11 @@ describe('tool calls', () => {
 
 describe('stream', () => {
   it('yields text_delta text, then one finish with message_delta usage', async () => {
-    anthropic.reply({
+    provider.server.reply({
       text: ['The ', 'answer ', 'is ', '42.'],
       usage: { input_tokens: 10, cache_read_input_tokens: 90, output_tokens: 12 },
     });
-    const events = await collectStream(ext.llm.stream('anthropic', ask('The answer?')));
+    const events = await collectStream(provider.ext.llm.stream('anthropic', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -266,18 +231,18 @@ describe('stream', () => {
         },
       },
     ]);
-    expect(lastBody().stream).toBe(true);
+    expect(provider.lastBody().stream).toBe(true);
   });
 
   it('assembles input_json_delta fragments and yields each tool call at its content_block_stop', async () => {
-    anthropic.reply({
+    provider.server.reply({
       text: 'Checking.',
       toolCalls: [
         { id: 'toolu_x', name: 'get_weather', arguments: { city: 'Bergen, Vestland county, Norway' } },
         { id: 'toolu_y', name: 'get_time', arguments: {} },
       ],
     });
-    const events = await collectStream(ext.llm.stream('anthropic', ask('Bergen?', { tools })));
+    const events = await collectStream(provider.ext.llm.stream('anthropic', ask('Bergen?', { tools })));
     expect(events.map((event) => event.type)).toEqual(['text-delta', 'tool-call', 'tool-call', 'finish']);
     expect(events.filter((event) => event.type === 'tool-call')).toEqual([
       {
@@ -296,14 +261,14 @@ describe('stream', () => {
 
 describe('failures', () => {
   it('429 with retry-after → rate_limited with retryAfterMs', async () => {
-    anthropic.reply({
+    provider.server.reply({
       error: {
         status: 429,
         headers: { 'retry-after': '12', 'anthropic-ratelimit-requests-remaining': '0' },
         message: 'Number of request tokens has exceeded your per-minute rate limit',
       },
     });
-    const error = await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')));
+    const error = await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')));
     expect(error.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -314,47 +279,47 @@ describe('failures', () => {
   });
 
   it('500 → server_error, 529 overloaded → server_error', async () => {
-    anthropic.reply(
+    provider.server.reply(
       { error: { status: 500, message: 'Internal server error' } },
       { error: { status: 529, message: 'Overloaded' } },
     );
-    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')))).data).toEqual({
       kind: 'server_error',
       status: 500,
       vendorCode: 'api_error',
     });
-    const overloaded = await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')));
+    const overloaded = await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')));
     expect(overloaded.data).toEqual({ kind: 'server_error', status: 529, vendorCode: 'overloaded_error' });
     expect(overloaded.retryable).toBe(true);
   });
 
   it('an overloaded_error event inside the stream → server_error', async () => {
-    anthropic.reply({
+    provider.server.reply({
       text: ['Partial ', 'answer'],
       streamError: { afterEvents: 3, type: 'overloaded_error', message: 'Overloaded' },
     });
-    const error = await providerErrorOf(collectStream(ext.llm.stream('anthropic', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(provider.ext.llm.stream('anthropic', ask('Hi'))));
     expect(error.data).toEqual({ kind: 'server_error', vendorCode: 'overloaded_error' });
   });
 
   it('401 → authentication, 400 → invalid_request, 404 → not_found', async () => {
-    const wrongKey = await start({ secrets: { 'anthropic-api-key': 'sk-ant-wrong' } });
+    const wrongKey = await provider.start({ secrets: { 'anthropic-api-key': 'sk-ant-wrong' } });
     expect((await providerErrorOf(wrongKey.llm.generate('anthropic', ask('Hi')))).data).toEqual({
       kind: 'authentication',
       status: 401,
       vendorCode: 'authentication_error',
     });
-    anthropic.reply(
+    provider.server.reply(
       { error: { status: 400, message: 'prompt is too long: 250000 tokens > 200000 maximum' } },
       { error: { status: 404, message: 'model: claude-9' } },
     );
-    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       status: 400,
       vendorCode: 'invalid_request_error',
     });
     expect(
-      (await providerErrorOf(ext.llm.generate('anthropic', ask('Hi', { model: 'claude-9' })))).data,
+      (await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi', { model: 'claude-9' })))).data,
     ).toMatchObject({
       kind: 'not_found',
       status: 404,
@@ -363,11 +328,11 @@ describe('failures', () => {
 
   it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
     // message_start, content_block_start, ping, then two deltas.
-    anthropic.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 5 });
+    provider.server.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 5 });
     const events: LlmStreamEvent[] = [];
     const error = await providerErrorOf(
       (async () => {
-        for await (const event of ext.llm.stream('anthropic', ask('A story'))) events.push(event);
+        for await (const event of provider.ext.llm.stream('anthropic', ask('A story'))) events.push(event);
       })(),
     );
     expect(error.kind).toBe('connection');
@@ -378,31 +343,38 @@ describe('failures', () => {
   });
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
-    anthropic.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
-    expect((await providerErrorOf(ext.llm.generate('anthropic', ask('Hi')))).kind).toBe('connection');
+    provider.server.reply(
+      { drop: true },
+      { text: 'A long answer that never arrives whole', dropAfterEvents: 0 },
+    );
+    expect((await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')))).kind).toBe(
+      'connection',
+    );
+    expect((await providerErrorOf(provider.ext.llm.generate('anthropic', ask('Hi')))).kind).toBe(
+      'connection',
+    );
   });
 
   it('the deadline aborts the vendor call: the caller gets deadline_exceeded, not a provider error', async () => {
-    anthropic.reply({ text: 'Too late', delayMs: 5_000 });
-    const error = await ext.llm.stream('anthropic', ask('Hi'), { deadlineMs: 300 });
+    provider.server.reply({ text: 'Too late', delayMs: 5_000 });
+    const error = await provider.ext.llm.stream('anthropic', ask('Hi'), { deadlineMs: 300 });
     const failure = await collectStream(error).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RpcError);
     expect((failure as RpcError).code).toBe('deadline_exceeded');
   });
 
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
-    const offline = await start({ permissions: ['secrets.read:anthropic-api-key'] });
-    const before = anthropic.requests.length;
+    const offline = await provider.start({ permissions: ['secrets.read:anthropic-api-key'] });
+    const before = provider.server.requests.length;
     const error = await providerErrorOf(offline.llm.generate('anthropic', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toHaveLength(1);
-    expect(anthropic.requests.length).toBe(before);
+    expect(provider.server.requests.length).toBe(before);
   });
 
   it('no API key secret → authentication, naming the secret', async () => {
-    const keyless = await start({ secrets: {} });
+    const keyless = await provider.start({ secrets: {} });
     const error = await providerErrorOf(keyless.llm.generate('anthropic', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('anthropic-api-key');
@@ -410,6 +382,6 @@ describe('failures', () => {
 });
 
 it('ran inside the sandbox: the bundled vendor SDK touched nothing outside its package', () => {
-  for (const extension of started) expect(extension.permissionDenied).toEqual([]);
-  expect(ext.egressDenied).toEqual([]);
+  for (const extension of provider.started) expect(extension.permissionDenied).toEqual([]);
+  expect(provider.ext.egressDenied).toEqual([]);
 });

@@ -1,18 +1,13 @@
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  type LlmRequest,
+  type LlmStreamEvent,
   RpcError,
   collectStream,
   providerErrorOf,
-  startExtension,
   startGeminiServer,
-  type GeminiReply,
-  type LlmRequest,
-  type LlmStreamEvent,
-  type TestExtension,
-  type VendorServer,
 } from '@cinatra/sdk/testing';
-import { buildExtension } from '../../scripts/build-extension.js';
+import { WEATHER_AND_TIME_TOOLS as tools, useProviderHarness } from '../../test-support/providerHarness.js';
 
 /**
  * The `gemini` provider in a real, isolated extension process (the SDK's harness), its bundled
@@ -21,22 +16,14 @@ import { buildExtension } from '../../scripts/build-extension.js';
  * `network:${settings.baseUrl}` grants its host:port.
  */
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const API_KEY = 'AIzaSyTest-9b3e';
 const MODEL = 'gemini-3.8-flash';
-let gemini: VendorServer<GeminiReply>;
-let ext: TestExtension;
-const started: TestExtension[] = [];
-
-async function start(options: Parameters<typeof startExtension>[1] = {}): Promise<TestExtension> {
-  const extension = await startExtension(PACKAGE_DIR, {
-    settings: { baseUrl: gemini.baseUrl },
-    secrets: { 'gemini-api-key': API_KEY },
-    ...options,
-  });
-  started.push(extension);
-  return extension;
-}
+const provider = useProviderHarness({
+  packageUrl: new URL('..', import.meta.url),
+  apiKey: API_KEY,
+  secret: 'gemini-api-key',
+  startServer: startGeminiServer,
+});
 
 const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   model: MODEL,
@@ -44,39 +31,9 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   ...extra,
 });
 
-const tools = [
-  {
-    name: 'get_weather',
-    description: 'Current weather of a city',
-    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-  {
-    name: 'get_time',
-    description: 'Local time of a city',
-    inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  },
-];
-
-const lastBody = () => gemini.requests.at(-1)!.body as Record<string, unknown>;
-
-beforeAll(async () => {
-  await buildExtension(PACKAGE_DIR);
-  gemini = await startGeminiServer({ apiKey: API_KEY });
-  ext = await start();
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.stop()));
-  await gemini?.close();
-});
-
-afterEach(() => {
-  expect(gemini.clearReplies(), 'scripted replies left unused').toBe(0);
-});
-
 describe('generate', () => {
   it('sends systemInstruction and generationConfig, and adds the thoughts tokens to the output', async () => {
-    gemini.reply({
+    provider.server.reply({
       text: 'Paris.',
       model: 'gemini-3.8-flash-001',
       usage: {
@@ -86,7 +43,7 @@ describe('generate', () => {
         thoughtsTokenCount: 180,
       },
     });
-    const response = await ext.llm.generate(
+    const response = await provider.ext.llm.generate(
       'gemini',
       ask('What is the capital of France?', {
         system: 'Answer in one word.',
@@ -104,7 +61,7 @@ describe('generate', () => {
       usage: { inputTokens: 1500, outputTokens: 200, cachedInputTokens: 1024, reasoningTokens: 180 },
       responseId: expect.any(String),
     });
-    const request = gemini.requests.at(-1)!;
+    const request = provider.server.requests.at(-1)!;
     // @google/genai 3.1 calls the Gemini API's v1 (no longer v1beta).
     expect(request.path).toBe(`/v1/models/${MODEL}:generateContent`);
     expect(request.headers['x-goog-api-key']).toBe(API_KEY);
@@ -117,28 +74,28 @@ describe('generate', () => {
 
   it('asks for JSON with responseMimeType and responseJsonSchema', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
-    gemini.reply({ text: '{"city":"Paris"}' });
-    const response = await ext.llm.generate(
+    provider.server.reply({ text: '{"city":"Paris"}' });
+    const response = await provider.ext.llm.generate(
       'gemini',
       ask('Capital of France as JSON', { responseFormat: { type: 'json_schema', name: 'city', schema } }),
     );
     expect(JSON.parse(response.text)).toEqual({ city: 'Paris' });
-    expect(lastBody().generationConfig).toEqual({
+    expect(provider.lastBody().generationConfig).toEqual({
       responseMimeType: 'application/json',
       responseJsonSchema: schema,
     });
   });
 
   it('a blocked prompt → content_filter', async () => {
-    gemini.reply({ blockReason: 'PROHIBITED_CONTENT' });
-    const error = await providerErrorOf(ext.llm.generate('gemini', ask('Something forbidden')));
+    provider.server.reply({ blockReason: 'PROHIBITED_CONTENT' });
+    const error = await providerErrorOf(provider.ext.llm.generate('gemini', ask('Something forbidden')));
     expect(error.data).toEqual({ kind: 'content_filter', vendorCode: 'PROHIBITED_CONTENT' });
   });
 });
 
 describe('tool calls', () => {
   it('round trip: functionCall parts (with their thought signatures) back, then functionResponse parts', async () => {
-    gemini.reply(
+    provider.server.reply(
       {
         toolCalls: [
           { name: 'get_weather', arguments: { city: 'Oslo' }, thoughtSignature: 'CiQBcsjafQ3sig-weather' },
@@ -148,7 +105,7 @@ describe('tool calls', () => {
       { text: 'It is 4 °C and 09:12 in Oslo.' },
     );
     const request = ask('Weather and time in Oslo?', { tools, toolChoice: 'required' });
-    const first = await ext.llm.generate('gemini', request);
+    const first = await provider.ext.llm.generate('gemini', request);
     expect(first).toMatchObject({
       text: '',
       finishReason: 'tool_calls',
@@ -161,7 +118,7 @@ describe('tool calls', () => {
         { id: expect.stringMatching(/^call_[0-9a-f]{24}$/), name: 'get_time', arguments: { city: 'Oslo' } },
       ],
     });
-    expect(lastBody()).toMatchObject({
+    expect(provider.lastBody()).toMatchObject({
       tools: [
         {
           functionDeclarations: [
@@ -182,7 +139,7 @@ describe('tool calls', () => {
     });
 
     const [weather, time] = first.toolCalls;
-    const second = await ext.llm.generate('gemini', {
+    const second = await provider.ext.llm.generate('gemini', {
       ...request,
       messages: [
         ...request.messages,
@@ -192,7 +149,7 @@ describe('tool calls', () => {
       ],
     });
     expect(second).toMatchObject({ text: 'It is 4 °C and 09:12 in Oslo.', finishReason: 'stop' });
-    expect((lastBody().contents as unknown[]).slice(1)).toEqual([
+    expect((provider.lastBody().contents as unknown[]).slice(1)).toEqual([
       {
         role: 'model',
         parts: [
@@ -220,21 +177,21 @@ describe('tool calls', () => {
   });
 
   it("keeps Gemini's own call id, and replays a call of unknown signature with the documented placeholder", async () => {
-    gemini.reply(
+    provider.server.reply(
       { toolCalls: [{ id: 'fc_7', name: 'get_time', arguments: { city: 'Rome' } }] },
       { text: 'Noon.' },
     );
-    const first = await ext.llm.generate(
+    const first = await provider.ext.llm.generate(
       'gemini',
       ask('Time in Rome?', { tools, toolChoice: { name: 'get_time' } }),
     );
-    expect(lastBody().toolConfig).toEqual({
+    expect(provider.lastBody().toolConfig).toEqual({
       functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] },
     });
     expect(first.toolCalls).toEqual([{ id: 'fc_7', name: 'get_time', arguments: { city: 'Rome' } }]);
 
     // A history another provider produced: its calls have no Gemini signature.
-    await ext.llm.generate('gemini', {
+    await provider.ext.llm.generate('gemini', {
       model: MODEL,
       tools,
       messages: [
@@ -247,7 +204,7 @@ describe('tool calls', () => {
         { role: 'tool', toolCallId: 'toolu_01', name: 'get_time', content: '12:00' },
       ],
     });
-    expect((lastBody().contents as Array<{ parts: unknown[] }>)[1]!.parts).toEqual([
+    expect((provider.lastBody().contents as Array<{ parts: unknown[] }>)[1]!.parts).toEqual([
       {
         functionCall: { id: 'toolu_01', name: 'get_time', args: { city: 'Rome' } },
         thoughtSignature: 'skip_thought_signature_validator',
@@ -258,7 +215,7 @@ describe('tool calls', () => {
 
 describe('stream', () => {
   it('calls streamGenerateContent?alt=sse, yields text deltas, then one finish with the last chunk usage', async () => {
-    gemini.reply({
+    provider.server.reply({
       text: ['The ', 'answer ', 'is ', '42.'],
       usage: {
         promptTokenCount: 100,
@@ -267,7 +224,7 @@ describe('stream', () => {
         thoughtsTokenCount: 4,
       },
     });
-    const events = await collectStream(ext.llm.stream('gemini', ask('The answer?')));
+    const events = await collectStream(provider.ext.llm.stream('gemini', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -285,20 +242,20 @@ describe('stream', () => {
         },
       },
     ]);
-    const request = gemini.requests.at(-1)!;
+    const request = provider.server.requests.at(-1)!;
     expect(request.path).toBe(`/v1/models/${MODEL}:streamGenerateContent`);
     expect(request.query).toEqual({ alt: 'sse' });
   });
 
   it('yields each function call as it arrives', async () => {
-    gemini.reply({
+    provider.server.reply({
       text: 'Checking.',
       toolCalls: [
         { name: 'get_weather', arguments: { city: 'Bergen' } },
         { name: 'get_time', arguments: { city: 'Bergen' } },
       ],
     });
-    const events = await collectStream(ext.llm.stream('gemini', ask('Bergen?', { tools })));
+    const events = await collectStream(provider.ext.llm.stream('gemini', ask('Bergen?', { tools })));
     expect(events.map((event) => event.type)).toEqual(['text-delta', 'tool-call', 'tool-call', 'finish']);
     expect(events.at(-1)).toMatchObject({
       response: {
@@ -311,11 +268,11 @@ describe('stream', () => {
 
 describe('failures', () => {
   it('429 RESOURCE_EXHAUSTED → rate_limited with retryAfterMs from RetryInfo, or from retry-after', async () => {
-    gemini.reply(
+    provider.server.reply(
       { error: { status: 429, retryDelay: '37s', message: 'You exceeded your current quota.' } },
       { error: { status: 429, headers: { 'retry-after': '3' }, retryDelay: '37s' } },
     );
-    const fromBody = await providerErrorOf(ext.llm.generate('gemini', ask('Hi')));
+    const fromBody = await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')));
     expect(fromBody.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -323,35 +280,37 @@ describe('failures', () => {
       vendorCode: 'RESOURCE_EXHAUSTED',
     });
     expect(fromBody.message).toContain('exceeded your current quota');
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data.retryAfterMs).toBe(3000);
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).data.retryAfterMs).toBe(
+      3000,
+    );
   });
 
   it('500 INTERNAL → server_error, 503 UNAVAILABLE → server_error, 504 → timeout', async () => {
-    gemini.reply(
+    provider.server.reply(
       { error: { status: 500 } },
       { error: { status: 503, message: 'The model is overloaded.' } },
       { error: { status: 504 } },
     );
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toEqual({
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).data).toEqual({
       kind: 'server_error',
       status: 500,
       vendorCode: 'INTERNAL',
     });
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 503,
     });
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('timeout');
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).kind).toBe('timeout');
   });
 
   it('an invalid key (400 API_KEY_INVALID) → authentication; 400 → invalid_request; 404 → not_found', async () => {
-    const wrongKey = await start({ secrets: { 'gemini-api-key': 'AIza-wrong' } });
+    const wrongKey = await provider.start({ secrets: { 'gemini-api-key': 'AIza-wrong' } });
     expect((await providerErrorOf(wrongKey.llm.generate('gemini', ask('Hi')))).data).toEqual({
       kind: 'authentication',
       status: 400,
       vendorCode: 'API_KEY_INVALID',
     });
-    gemini.reply(
+    provider.server.reply(
       {
         error: {
           status: 400,
@@ -360,21 +319,21 @@ describe('failures', () => {
       },
       { error: { status: 404, message: 'models/gemini-9 is not found for API version v1' } },
     );
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       vendorCode: 'INVALID_ARGUMENT',
     });
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi', { model: 'gemini-9' })))).kind).toBe(
-      'not_found',
-    );
+    expect(
+      (await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi', { model: 'gemini-9' })))).kind,
+    ).toBe('not_found');
   });
 
   it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
-    gemini.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 2 });
+    provider.server.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 2 });
     const events: LlmStreamEvent[] = [];
     const error = await providerErrorOf(
       (async () => {
-        for await (const event of ext.llm.stream('gemini', ask('A story'))) events.push(event);
+        for await (const event of provider.ext.llm.stream('gemini', ask('A story'))) events.push(event);
       })(),
     );
     expect(error.kind).toBe('connection');
@@ -385,39 +344,44 @@ describe('failures', () => {
   });
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
-    gemini.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
-    expect((await providerErrorOf(ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
+    provider.server.reply(
+      { drop: true },
+      { text: 'A long answer that never arrives whole', dropAfterEvents: 0 },
+    );
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(provider.ext.llm.generate('gemini', ask('Hi')))).kind).toBe('connection');
   });
 
   it('an error inside the stream → server_error', async () => {
-    gemini.reply({
+    provider.server.reply({
       text: ['Partial ', 'answer'],
       streamError: { afterEvents: 1, type: 'INTERNAL', message: 'An internal error has occurred.' },
     });
-    const error = await providerErrorOf(collectStream(ext.llm.stream('gemini', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(provider.ext.llm.stream('gemini', ask('Hi'))));
     expect(error.data).toMatchObject({ kind: 'server_error', vendorCode: 'INTERNAL' });
   });
 
   it('the deadline aborts the vendor call: the caller gets deadline_exceeded, not a provider error', async () => {
-    gemini.reply({ text: 'Too late', delayMs: 5_000 });
-    const error = await ext.llm.generate('gemini', ask('Hi'), { deadlineMs: 300 }).catch((e: unknown) => e);
+    provider.server.reply({ text: 'Too late', delayMs: 5_000 });
+    const error = await provider.ext.llm
+      .generate('gemini', ask('Hi'), { deadlineMs: 300 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe('deadline_exceeded');
   });
 
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
-    const offline = await start({ permissions: ['secrets.read:gemini-api-key'] });
-    const before = gemini.requests.length;
+    const offline = await provider.start({ permissions: ['secrets.read:gemini-api-key'] });
+    const before = provider.server.requests.length;
     const error = await providerErrorOf(offline.llm.generate('gemini', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toHaveLength(1);
-    expect(gemini.requests.length).toBe(before);
+    expect(provider.server.requests.length).toBe(before);
   });
 
   it('no API key secret → authentication, naming the secret', async () => {
-    const keyless = await start({ secrets: {} });
+    const keyless = await provider.start({ secrets: {} });
     const error = await providerErrorOf(keyless.llm.generate('gemini', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('gemini-api-key');
@@ -425,6 +389,6 @@ describe('failures', () => {
 });
 
 it('ran inside the sandbox: the bundled vendor SDK touched nothing outside its package', () => {
-  for (const extension of started) expect(extension.permissionDenied).toEqual([]);
-  expect(ext.egressDenied).toEqual([]);
+  for (const extension of provider.started) expect(extension.permissionDenied).toEqual([]);
+  expect(provider.ext.egressDenied).toEqual([]);
 });

@@ -1,18 +1,13 @@
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  type LlmRequest,
+  type LlmStreamEvent,
   RpcError,
   collectStream,
   providerErrorOf,
-  startExtension,
   startOpenAiServer,
-  type LlmRequest,
-  type LlmStreamEvent,
-  type OpenAiReply,
-  type TestExtension,
-  type VendorServer,
 } from '@cinatra/sdk/testing';
-import { buildExtension } from '../../scripts/build-extension.js';
+import { useProviderHarness } from '../../test-support/providerHarness.js';
 
 /**
  * The `openai` provider in a real, isolated extension process (the SDK's harness), its bundled
@@ -21,21 +16,13 @@ import { buildExtension } from '../../scripts/build-extension.js';
  * grants its host:port.
  */
 
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const API_KEY = 'sk-proj-test-4f2a9c';
-let openai: VendorServer<OpenAiReply>;
-let ext: TestExtension;
-const started: TestExtension[] = [];
-
-async function start(options: Parameters<typeof startExtension>[1] = {}): Promise<TestExtension> {
-  const extension = await startExtension(PACKAGE_DIR, {
-    settings: { baseUrl: openai.baseUrl },
-    secrets: { 'openai-api-key': API_KEY },
-    ...options,
-  });
-  started.push(extension);
-  return extension;
-}
+const provider = useProviderHarness({
+  packageUrl: new URL('..', import.meta.url),
+  apiKey: API_KEY,
+  secret: 'openai-api-key',
+  startServer: startOpenAiServer,
+});
 
 const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   model: 'gpt-5.4',
@@ -43,26 +30,9 @@ const ask = (content: string, extra: Partial<LlmRequest> = {}): LlmRequest => ({
   ...extra,
 });
 
-const lastBody = () => openai.requests.at(-1)!.body as Record<string, unknown>;
-
-beforeAll(async () => {
-  await buildExtension(PACKAGE_DIR);
-  openai = await startOpenAiServer({ apiKey: API_KEY });
-  ext = await start();
-});
-
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.stop()));
-  await openai?.close();
-});
-
-afterEach(() => {
-  expect(openai.clearReplies(), 'scripted replies left unused').toBe(0);
-});
-
 describe('generate', () => {
   it('sends the request the Chat Completions way and normalizes the answer and its usage', async () => {
-    openai.reply({
+    provider.server.reply({
       text: 'Paris.',
       model: 'gpt-5.4-2026-03-05',
       usage: {
@@ -72,7 +42,7 @@ describe('generate', () => {
         completion_tokens_details: { reasoning_tokens: 256 },
       },
     });
-    const response = await ext.llm.generate(
+    const response = await provider.ext.llm.generate(
       'openai',
       ask('What is the capital of France?', {
         system: 'Answer in one word.',
@@ -90,7 +60,7 @@ describe('generate', () => {
       usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 1024, reasoningTokens: 256 },
       responseId: expect.stringMatching(/^chatcmpl-/),
     });
-    const request = openai.requests.at(-1)!;
+    const request = provider.server.requests.at(-1)!;
     expect(request.path).toBe('/v1/chat/completions');
     expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
     // One attempt only: the platform's orchestrator retries, not the SDK.
@@ -115,26 +85,28 @@ describe('generate', () => {
       required: ['city', 'population'],
       additionalProperties: false,
     };
-    openai.reply({ text: '{"city":"Paris","population":2102650}' }, { text: '{"city":"Lyon"}' });
-    const response = await ext.llm.generate(
+    provider.server.reply({ text: '{"city":"Paris","population":2102650}' }, { text: '{"city":"Lyon"}' });
+    const response = await provider.ext.llm.generate(
       'openai',
       ask('Largest city of France?', {
         responseFormat: { type: 'json_schema', name: 'city', schema: strict },
       }),
     );
     expect(JSON.parse(response.text)).toEqual({ city: 'Paris', population: 2102650 });
-    expect(lastBody().response_format).toEqual({
+    expect(provider.lastBody().response_format).toEqual({
       type: 'json_schema',
       json_schema: { name: 'city', schema: strict, strict: true },
     });
 
     // An optional property is outside strict mode's rules: the schema is still sent, not enforced.
     const loose = { type: 'object', properties: { city: { type: 'string' }, note: { type: 'string' } } };
-    await ext.llm.generate(
+    await provider.ext.llm.generate(
       'openai',
       ask('Another city?', { responseFormat: { type: 'json_schema', name: 'city', schema: loose } }),
     );
-    expect(lastBody().response_format).toMatchObject({ json_schema: { schema: loose, strict: false } });
+    expect(provider.lastBody().response_format).toMatchObject({
+      json_schema: { schema: loose, strict: false },
+    });
   });
 });
 
@@ -150,18 +122,18 @@ describe('tool calls', () => {
   };
 
   it('round trip: the model asks for a tool, the tool result goes back as a tool message, then the answer', async () => {
-    openai.reply(
+    provider.server.reply(
       { toolCalls: [{ id: 'call_Wx81', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }] },
       { text: 'It is 4 °C in Oslo.' },
     );
     const request = ask('Weather in Oslo?', { tools: [weatherTool], toolChoice: 'auto' });
-    const first = await ext.llm.generate('openai', request);
+    const first = await provider.ext.llm.generate('openai', request);
     expect(first).toMatchObject({
       text: '',
       finishReason: 'tool_calls',
       toolCalls: [{ id: 'call_Wx81', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } }],
     });
-    expect(lastBody()).toMatchObject({
+    expect(provider.lastBody()).toMatchObject({
       tools: [
         {
           type: 'function',
@@ -175,7 +147,7 @@ describe('tool calls', () => {
       tool_choice: 'auto',
     });
 
-    const second = await ext.llm.generate('openai', {
+    const second = await provider.ext.llm.generate('openai', {
       ...request,
       messages: [
         ...request.messages,
@@ -184,7 +156,7 @@ describe('tool calls', () => {
       ],
     });
     expect(second).toMatchObject({ text: 'It is 4 °C in Oslo.', finishReason: 'stop', toolCalls: [] });
-    expect((lastBody().messages as unknown[]).slice(1)).toEqual([
+    expect((provider.lastBody().messages as unknown[]).slice(1)).toEqual([
       {
         role: 'assistant',
         content: null,
@@ -201,15 +173,15 @@ describe('tool calls', () => {
   });
 
   it('forces a named tool with tool_choice, and reports tool_calls although OpenAI says stop', async () => {
-    openai.reply({
+    provider.server.reply({
       toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }],
       finishReason: 'stop',
     });
-    const response = await ext.llm.generate(
+    const response = await provider.ext.llm.generate(
       'openai',
       ask('Rome?', { tools: [weatherTool], toolChoice: { name: 'get_weather' } }),
     );
-    expect(lastBody().tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    expect(provider.lastBody().tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
     expect(response.finishReason).toBe('tool_calls');
     expect(response.toolCalls).toEqual([
       { id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: { city: 'Rome' } },
@@ -219,7 +191,7 @@ describe('tool calls', () => {
 
 describe('stream', () => {
   it('yields text deltas, then one finish with the whole answer and the usage chunk', async () => {
-    openai.reply({
+    provider.server.reply({
       text: ['The ', 'answer ', 'is ', '42.'],
       usage: {
         prompt_tokens: 80,
@@ -228,7 +200,7 @@ describe('stream', () => {
         completion_tokens_details: { reasoning_tokens: 5 },
       },
     });
-    const events = await collectStream(ext.llm.stream('openai', ask('The answer?')));
+    const events = await collectStream(provider.ext.llm.stream('openai', ask('The answer?')));
     expect(events).toEqual([
       { type: 'text-delta', text: 'The ' },
       { type: 'text-delta', text: 'answer ' },
@@ -246,18 +218,18 @@ describe('stream', () => {
         },
       },
     ]);
-    expect(lastBody()).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(provider.lastBody()).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   it('assembles tool-call argument fragments and yields each call once, complete', async () => {
-    openai.reply({
+    provider.server.reply({
       text: 'Checking both.',
       toolCalls: [
         { id: 'call_a', name: 'get_weather', arguments: { city: 'Oslo', unit: 'c' } },
         { id: 'call_b', name: 'get_weather', arguments: { city: 'Bergen, Vestland county', unit: 'c' } },
       ],
     });
-    const events = await collectStream(ext.llm.stream('openai', ask('Oslo and Bergen?')));
+    const events = await collectStream(provider.ext.llm.stream('openai', ask('Oslo and Bergen?')));
     expect(events.filter((event) => event.type === 'tool-call')).toEqual([
       {
         type: 'tool-call',
@@ -285,14 +257,14 @@ describe('stream', () => {
 
 describe('failures', () => {
   it('429 with retry-after → rate_limited with retryAfterMs', async () => {
-    openai.reply({
+    provider.server.reply({
       error: {
         status: 429,
         headers: { 'retry-after': '7' },
         message: 'Rate limit reached for gpt-5.4 on requests per min (RPM): Limit 500, Used 500.',
       },
     });
-    const error = await providerErrorOf(ext.llm.generate('openai', ask('Hi')));
+    const error = await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')));
     expect(error.data).toEqual({
       kind: 'rate_limited',
       status: 429,
@@ -304,32 +276,36 @@ describe('failures', () => {
   });
 
   it('honours retry-after-ms, which OpenAI sends for short waits', async () => {
-    openai.reply({ error: { status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '1' } } });
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data.retryAfterMs).toBe(350);
+    provider.server.reply({
+      error: { status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '1' } },
+    });
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).data.retryAfterMs).toBe(
+      350,
+    );
   });
 
   it('500 → server_error, 503 → server_error', async () => {
-    openai.reply(
+    provider.server.reply(
       { error: { status: 500, message: 'The server had an error while processing your request.' } },
       { error: { status: 503, message: 'The engine is currently overloaded, please try again later.' } },
     );
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 500,
     });
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'server_error',
       status: 503,
     });
   });
 
   it('401 → authentication, 400 → invalid_request, 404 → not_found; none retryable', async () => {
-    const wrongKey = await start({ secrets: { 'openai-api-key': 'sk-wrong' } });
+    const wrongKey = await provider.start({ secrets: { 'openai-api-key': 'sk-wrong' } });
     const auth = await providerErrorOf(wrongKey.llm.generate('openai', ask('Hi')));
     expect(auth.data).toMatchObject({ kind: 'authentication', status: 401, vendorCode: 'invalid_api_key' });
     expect(auth.retryable).toBe(false);
 
-    openai.reply(
+    provider.server.reply(
       {
         error: {
           status: 400,
@@ -341,13 +317,13 @@ describe('failures', () => {
         error: { status: 404, message: 'The model `gpt-9` does not exist or you do not have access to it.' },
       },
     );
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).data).toMatchObject({
       kind: 'invalid_request',
       status: 400,
       vendorCode: 'context_length_exceeded',
     });
     expect(
-      (await providerErrorOf(ext.llm.generate('openai', ask('Hi', { model: 'gpt-9' })))).data,
+      (await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi', { model: 'gpt-9' })))).data,
     ).toMatchObject({
       kind: 'not_found',
       status: 404,
@@ -357,7 +333,7 @@ describe('failures', () => {
 
   it('a request OpenAI would refuse reaches the vendor as such: a tool message answering no call → invalid_request', async () => {
     const error = await providerErrorOf(
-      ext.llm.generate('openai', {
+      provider.ext.llm.generate('openai', {
         model: 'gpt-5.4',
         messages: [
           { role: 'user', content: 'Hi' },
@@ -370,11 +346,11 @@ describe('failures', () => {
   });
 
   it('a connection dropped mid-stream → connection, promptly, after the deltas already sent', async () => {
-    openai.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 3 });
+    provider.server.reply({ text: ['Once ', 'upon ', 'a ', 'time'], dropAfterEvents: 3 });
     const events: LlmStreamEvent[] = [];
     const failed = providerErrorOf(
       (async () => {
-        for await (const event of ext.llm.stream('openai', ask('A story'))) events.push(event);
+        for await (const event of provider.ext.llm.stream('openai', ask('A story'))) events.push(event);
       })(),
     );
     const error = await failed;
@@ -386,13 +362,16 @@ describe('failures', () => {
   });
 
   it('a connection dropped before the answer, or mid-body → connection', async () => {
-    openai.reply({ drop: true }, { text: 'A long answer that never arrives whole', dropAfterEvents: 0 });
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
-    expect((await providerErrorOf(ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+    provider.server.reply(
+      { drop: true },
+      { text: 'A long answer that never arrives whole', dropAfterEvents: 0 },
+    );
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
+    expect((await providerErrorOf(provider.ext.llm.generate('openai', ask('Hi')))).kind).toBe('connection');
   });
 
   it('an error event inside the stream → server_error', async () => {
-    openai.reply({
+    provider.server.reply({
       text: ['Partial ', 'answer'],
       streamError: {
         afterEvents: 2,
@@ -400,41 +379,43 @@ describe('failures', () => {
         message: 'The server had an error processing your request.',
       },
     });
-    const error = await providerErrorOf(collectStream(ext.llm.stream('openai', ask('Hi'))));
+    const error = await providerErrorOf(collectStream(provider.ext.llm.stream('openai', ask('Hi'))));
     expect(error.data).toMatchObject({ kind: 'server_error', vendorCode: 'server_error' });
   });
 
   it('the deadline aborts the vendor call: the caller gets deadline_exceeded, not a provider error', async () => {
-    openai.reply({ text: 'Too late', delayMs: 5_000 });
+    provider.server.reply({ text: 'Too late', delayMs: 5_000 });
     const started = Date.now();
-    const error = await ext.llm.generate('openai', ask('Hi'), { deadlineMs: 300 }).catch((e: unknown) => e);
+    const error = await provider.ext.llm
+      .generate('openai', ask('Hi'), { deadlineMs: 300 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe('deadline_exceeded');
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('egress to a host that was not granted is refused by the platform → connection', async () => {
-    const offline = await start({ permissions: ['secrets.read:openai-api-key'] });
-    const before = openai.requests.length;
+    const offline = await provider.start({ permissions: ['secrets.read:openai-api-key'] });
+    const before = provider.server.requests.length;
     const error = await providerErrorOf(offline.llm.generate('openai', ask('Hi')));
     expect(error.kind).toBe('connection');
     expect(error.message).toContain('refused by the platform');
     expect(offline.egressDenied).toEqual([
-      expect.objectContaining({ host: '127.0.0.1', port: Number(openai.host.split(':')[1]) }),
+      expect.objectContaining({ host: '127.0.0.1', port: Number(provider.server.host.split(':')[1]) }),
     ]);
-    expect(openai.requests.length).toBe(before);
+    expect(provider.server.requests.length).toBe(before);
   });
 
   it('a key OpenAI refuses is read again on the next call, so a rotated secret applies at once', async () => {
     const secrets: Record<string, string> = { 'openai-api-key': 'sk-proj-revoked-0000' };
-    const rotating = await start({ secrets });
+    const rotating = await provider.start({ secrets });
     const refused = await providerErrorOf(rotating.llm.generate('openai', ask('Hi')));
     expect(refused.data).toMatchObject({ kind: 'authentication', status: 401 });
     secrets['openai-api-key'] = API_KEY;
-    openai.reply({ text: 'Hello again' }, { text: 'And again' });
+    provider.server.reply({ text: 'Hello again' }, { text: 'And again' });
     expect((await rotating.llm.generate('openai', ask('Hi'))).text).toBe('Hello again');
     expect((await rotating.llm.generate('openai', ask('Hi'))).text).toBe('And again');
-    expect(openai.requests.slice(-3).map((r) => r.headers.authorization)).toEqual([
+    expect(provider.server.requests.slice(-3).map((r) => r.headers.authorization)).toEqual([
       'Bearer sk-proj-revoked-0000',
       `Bearer ${API_KEY}`,
       `Bearer ${API_KEY}`,
@@ -442,7 +423,7 @@ describe('failures', () => {
   });
 
   it('no API key secret → authentication, naming the secret', async () => {
-    const keyless = await start({ secrets: {} });
+    const keyless = await provider.start({ secrets: {} });
     const error = await providerErrorOf(keyless.llm.generate('openai', ask('Hi')));
     expect(error.data).toMatchObject({ kind: 'authentication', vendorCode: 'secret_not_found' });
     expect(error.message).toContain('openai-api-key');
@@ -450,6 +431,6 @@ describe('failures', () => {
 });
 
 it('ran inside the sandbox: the bundled vendor SDK touched nothing outside its package', () => {
-  for (const extension of started) expect(extension.permissionDenied).toEqual([]);
-  expect(ext.egressDenied).toEqual([]);
+  for (const extension of provider.started) expect(extension.permissionDenied).toEqual([]);
+  expect(provider.ext.egressDenied).toEqual([]);
 });
