@@ -7,15 +7,8 @@ import { runAsActor, systemActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER } from '@cinatra/host';
 import { extensionToolName, extensionToolPrefix } from '../src/mcp/toolNames.js';
-import {
-  auditEvents,
-  createToken,
-  createUser,
-  setUpAdmin,
-  signIn,
-  type SessionClient,
-} from './support/apiClient.js';
-import { McpClients, installTestTools, rpcError } from './support/mcpClient.js';
+import { auditEvents, type SessionClient } from './support/apiClient.js';
+import { McpClients, setUpMcpPlatform, rpcError } from './support/mcpClient.js';
 
 /**
  * The MCP gateway at /mcp over real HTTP, with the official SDK client (`Client` +
@@ -40,15 +33,7 @@ let adminToken: string;
 let memberToken: string;
 
 beforeAll(async () => {
-  const { url: base } = await platform.start();
-  url = new URL('/mcp', base);
-  admin = await setUpAdmin(platform);
-  adminToken = (await createToken(admin, { name: 'mcp admin', scopes: ['*'] })).token;
-  await createUser(admin, 'member@example.com', 'Member');
-  const member = await signIn(platform.server, 'member@example.com');
-  memberToken = (await createToken(member, { name: 'mcp member', scopes: ['*'] })).token;
-  // A signed, trusted extension package, installed (not yet enabled).
-  await installTestTools(platform, work, false);
+  ({ url, admin, adminToken, memberToken } = await setUpMcpPlatform(platform, work, false));
 }, 60_000);
 
 afterAll(async () => {

@@ -10,15 +10,8 @@ import {
 import { SKILLS, runAsActor, systemActor } from '@cinatra/kernel';
 import { createTestDatabase, testConfig } from '@cinatra/kernel/testing';
 import { createPlatform, EXTENSION_MANAGER, MCP_PROMPT_REGISTRY } from '@cinatra/host';
-import {
-  auditEvents,
-  createToken,
-  createUser,
-  setUpAdmin,
-  signIn,
-  type SessionClient,
-} from './support/apiClient.js';
-import { McpClients, installTestTools, resourceJson, rpcError } from './support/mcpClient.js';
+import { auditEvents, type SessionClient } from './support/apiClient.js';
+import { McpClients, setUpMcpPlatform, resourceJson, rpcError } from './support/mcpClient.js';
 
 /**
  * MCP resources (primitives, extensions, audit events as JSON) and prompts over real HTTP with
@@ -57,14 +50,7 @@ interface AuditPage {
 }
 
 beforeAll(async () => {
-  const { url: base } = await platform.start();
-  url = new URL('/mcp', base);
-  admin = await setUpAdmin(platform);
-  adminToken = (await createToken(admin, { name: 'admin', scopes: ['*'] })).token;
-  await createUser(admin, 'member@example.com', 'Member');
-  const member = await signIn(platform.server, 'member@example.com');
-  memberToken = (await createToken(member, { name: 'member', scopes: ['*'] })).token;
-  await installTestTools(platform, work, true);
+  ({ url, admin, adminToken, memberToken } = await setUpMcpPlatform(platform, work, true));
 }, 60_000);
 
 afterAll(async () => {

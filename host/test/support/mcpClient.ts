@@ -7,6 +7,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { runAsActor, systemActor } from '@cinatra/kernel';
 import { packExtension, signExtension } from '@cinatra/sdk';
 import { EXTENSION_MANAGER, type Platform } from '@cinatra/host';
+import { createToken, createUser, setUpAdmin, signIn, type SessionClient } from './apiClient.js';
 import { trustTestPublisher } from './extensionSetup.js';
 
 /** The official SDK client connected to /mcp over real HTTP. */
@@ -85,4 +86,31 @@ export async function installTestTools(platform: Platform, work: string, enable:
     if (enable) await manager.enable('@cinatra-test/tools');
   });
   return '@cinatra-test/tools';
+}
+
+/** What `setUpMcpPlatform` made: the endpoint and two principals with full-scope tokens. */
+export interface McpPlatform {
+  url: URL;
+  admin: SessionClient;
+  adminToken: string;
+  memberToken: string;
+}
+
+/**
+ * Starts `platform` and gives it what the MCP suites share: a platform admin and a member, each
+ * with a `*` API token, and the signed test tools package installed (enabled or not).
+ */
+export async function setUpMcpPlatform(
+  platform: Platform,
+  work: string,
+  enable: boolean,
+): Promise<McpPlatform> {
+  const { url: base } = await platform.start();
+  const admin = await setUpAdmin(platform);
+  const adminToken = (await createToken(admin, { name: 'admin', scopes: ['*'] })).token;
+  await createUser(admin, 'member@example.com', 'Member');
+  const member = await signIn(platform.server, 'member@example.com');
+  const memberToken = (await createToken(member, { name: 'member', scopes: ['*'] })).token;
+  await installTestTools(platform, work, enable);
+  return { url: new URL('/mcp', base), admin, adminToken, memberToken };
 }
