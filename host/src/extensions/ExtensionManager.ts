@@ -1115,8 +1115,7 @@ export class ExtensionManager {
         connectors: connectorViews(manifest, row.connectorSetups),
         renderers: (manifest?.cinatra.contributes.renderers ?? []).map((renderer) => ({
           ...idContribution(renderer),
-          // Required by the manifest schema, though the manifest's static type does not carry it.
-          mimeTypes: (renderer as { mimeTypes?: string[] }).mimeTypes ?? [],
+          mimeTypes: renderer.mimeTypes,
         })),
         dashboardWidgets: idContributions(manifest?.cinatra.contributes.dashboardWidgets),
       },

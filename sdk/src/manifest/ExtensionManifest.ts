@@ -70,7 +70,10 @@ const McpToolContribution = Type.Object(
   { additionalProperties: false },
 );
 
-const IdContribution = (extra: Record<string, TSchema> = {}) =>
+// Generic in its extra fields, so the static type carries them (a renderer's mimeTypes…).
+const IdContribution = <Extra extends Record<string, TSchema> = Record<never, TSchema>>(
+  extra: Extra = {} as Extra,
+) =>
   Type.Object(
     {
       id: Identifier('Unique in the extension'),
